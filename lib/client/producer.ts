@@ -1,0 +1,204 @@
+// The Producer: validates and partitions messages, encodes one record batch per
+// partition per send, and hands them to the log's group-commit queue as one atomic write.
+import { KafketteError } from '../errors.js'
+import type { CoreLog as Log, AppendEntry, Topic } from '../log/log.js'
+import { encodeBatch, type RecordInput } from '../storage/batch-codec.js'
+import type { Headers, Message, RecordMetadata } from '../types.js'
+import type { TimerHandle } from '../util/clock.js'
+import { assertDuration, isPlainObject } from '../util/validate.js'
+import { murmur2Partition, type Partitioner } from './partitioners.js'
+
+/** Options of log.producer(). */
+export interface ProducerOptions {
+  /** Picks the partition of messages without an explicit `partition` (default: murmur2 on keys, sticky per send without). */
+  partitioner?: Partitioner
+  /** fsync each write of this producer's messages (default: the log's `sync`). */
+  sync?: boolean
+  /** Waits this long on the log's clock to gather concurrent sends into one write (default 0: the next tick). */
+  lingerMs?: number
+  /** Deduplicate retried sends. Not provided yet: true throws NOT_IMPLEMENTED. */
+  idempotent?: boolean
+}
+
+interface Lingering {
+  entries: AppendEntry[]
+  resolve: (bases: number[]) => void
+  reject: (err: unknown) => void
+  offsetIn: number
+}
+
+/** Sends messages to topics of a log. */
+export class Producer {
+  private closed = false
+  private sticky = 0
+  private readonly inFlight = new Set<Promise<unknown>>()
+  private lingering: Lingering[] = []
+  private lingerTimer: TimerHandle | undefined
+
+  /** @internal Use log.producer(). */
+  constructor(
+    private readonly log: Log,
+    private readonly options: ProducerOptions = {},
+  ) {
+    if (!isPlainObject(options)) throw new TypeError('producer: options must be an object')
+    if (options.partitioner !== undefined && typeof options.partitioner !== 'function') throw new TypeError('producer: partitioner must be a function')
+    if (options.sync !== undefined && typeof options.sync !== 'boolean') throw new TypeError('producer: sync must be a boolean')
+    if (options.lingerMs !== undefined) assertDuration(options.lingerMs, 'producer: lingerMs')
+    if (options.idempotent) throw new KafketteError('NOT_IMPLEMENTED', 'idempotent producers are not provided yet')
+    this.sticky = Math.floor(Math.random() * 0x7fffffff)
+    log.track(this)
+  }
+
+  /**
+   * Appends messages to a topic; resolves once they are in the store (in LevelDB's
+   * write-ahead log), with one { topic, partition, offset, timestamp } per message, in
+   * order. All messages of one send are written atomically. Nothing is written when
+   * any message is invalid.
+   */
+  async send<V>(topic: string, messages: Message<V> | readonly Message<V>[]): Promise<RecordMetadata[]> {
+    this.assertOpen()
+    const list = Array.isArray(messages) ? (messages as readonly Message<V>[]) : [messages as Message<V>]
+    if (list.length === 0) return []
+    const t = this.log.hasTopic(topic) ? this.log.requireTopic(topic) : await this.log.ensureTopic(topic)
+    this.assertOpen()
+    const { entries, placement, timestamps } = this.build(t, list)
+    const sent = this.submit(entries)
+    this.inFlight.add(sent)
+    try {
+      const bases = await sent
+      const out = new Array<RecordMetadata>(list.length)
+      const cursor = bases.slice()
+      for (let i = 0; i < list.length; i++) {
+        const slot = placement[i]!
+        out[i] = { topic, partition: entries[slot]!.partition.index, offset: cursor[slot]!++, timestamp: timestamps[i]! }
+      }
+      return out
+    } finally {
+      this.inFlight.delete(sent)
+    }
+  }
+
+  private build(topic: Topic, list: readonly Message[]) {
+    const partitions = topic.partitions.length
+    const now = this.log.clock.now()
+    const logAppendTime = topic.config.messageTimestampType === 'LogAppendTime'
+    const compacted = topic.config.cleanupPolicy !== 'delete'
+    const bySlot: RecordInput[][] = []
+    const slotOf = new Map<number, number>()
+    const slotPartitions: number[] = []
+    const placement = new Array<number>(list.length)
+    const timestamps = new Array<number>(list.length)
+    const keyless = this.sticky++ % partitions
+    for (let i = 0; i < list.length; i++) {
+      const m = list[i]!
+      if (!isPlainObject(m)) throw new TypeError(`send: message ${i} must be an object with a value, got ${m === null ? 'null' : typeof m}`)
+      const key = m.key ?? null
+      if (key !== null && typeof key !== 'string' && !(key instanceof Uint8Array)) {
+        throw new TypeError(`send: message ${i} key must be a string, a Uint8Array or null, got ${typeof key}`)
+      }
+      if (compacted && key === null) {
+        throw new KafketteError('INVALID_RECORD', `send: message ${i} has no key, and topic ${topic.name} is compacted (every record needs a key)`, { topic: topic.name })
+      }
+      const headers = m.headers ?? null
+      if (headers !== null) checkHeaders(headers, i)
+      let timestamp = now
+      if (m.timestamp !== undefined) {
+        if (typeof m.timestamp !== 'number' || !Number.isSafeInteger(m.timestamp) || m.timestamp < 0) {
+          throw new RangeError(`send: message ${i} timestamp must be an integer number of milliseconds ≥ 0, got ${String(m.timestamp)}`)
+        }
+        if (!logAppendTime) timestamp = m.timestamp
+      }
+      let partition: number
+      if (m.partition !== undefined) {
+        partition = m.partition
+        if (typeof partition !== 'number' || !Number.isInteger(partition) || partition < 0 || partition >= partitions) {
+          throw new KafketteError('UNKNOWN_TOPIC_OR_PARTITION', `send: message ${i} partition ${String(partition)} is not in topic ${topic.name} (0..${partitions - 1})`, { topic: topic.name, partition })
+        }
+      } else if (this.options.partitioner) {
+        partition = this.options.partitioner({ topic: topic.name, partitions, key, value: m.value })
+        if (!Number.isInteger(partition) || partition < 0 || partition >= partitions) {
+          throw new KafketteError('UNKNOWN_TOPIC_OR_PARTITION', `send: the partitioner returned ${String(partition)} for message ${i}, outside 0..${partitions - 1} of ${topic.name}`, { topic: topic.name })
+        }
+      } else {
+        partition = key === null ? keyless : murmur2Partition(key, partitions)
+      }
+      let slot = slotOf.get(partition)
+      if (slot === undefined) {
+        slot = bySlot.length
+        slotOf.set(partition, slot)
+        bySlot.push([])
+        slotPartitions.push(partition)
+      }
+      bySlot[slot]!.push({ key, value: m.value, headers, timestamp })
+      placement[i] = slot
+      timestamps[i] = timestamp
+    }
+    const entries: AppendEntry[] = bySlot.map((records, slot) => {
+      const { bytes, maxTimestamp } = encodeBatch(records)
+      const limit = topic.config.maxMessageBytes
+      if (limit > 0 && bytes.length > limit) {
+        throw new KafketteError('MESSAGE_TOO_LARGE', `send: the batch for ${topic.name}/${slotPartitions[slot]} is ${bytes.length} bytes, above maxMessageBytes ${limit}`, { topic: topic.name, partition: slotPartitions[slot]! })
+      }
+      return { partition: topic.partitions[slotPartitions[slot]!]!, bytes, count: records.length, maxTimestamp }
+    })
+    return { entries, placement, timestamps }
+  }
+
+  private submit(entries: AppendEntry[]): Promise<number[]> {
+    const linger = this.options.lingerMs ?? 0
+    if (linger <= 0) return this.log.append(entries, this.options.sync ?? false)
+    return new Promise((resolve, reject) => {
+      this.lingering.push({ entries, resolve, reject, offsetIn: 0 })
+      this.lingerTimer ??= this.log.clock.setTimeout(() => void this.flushLingering(), linger)
+    })
+  }
+
+  private flushLingering(): Promise<void> {
+    this.log.clock.clearTimeout(this.lingerTimer)
+    this.lingerTimer = undefined
+    const waiting = this.lingering
+    this.lingering = []
+    if (waiting.length === 0) return Promise.resolve()
+    const all: AppendEntry[] = []
+    for (const w of waiting) {
+      w.offsetIn = all.length
+      all.push(...w.entries)
+    }
+    return this.log.append(all, this.options.sync ?? false).then(
+      (bases) => {
+        for (const w of waiting) w.resolve(bases.slice(w.offsetIn, w.offsetIn + w.entries.length))
+      },
+      (err: unknown) => {
+        for (const w of waiting) w.reject(err)
+      },
+    )
+  }
+
+  /** Writes whatever is lingering and waits for every send in flight. */
+  async flush(): Promise<void> {
+    await this.flushLingering()
+    await Promise.allSettled([...this.inFlight])
+  }
+
+  /** Flushes, then refuses further sends (LOG_CLOSED). */
+  async close(): Promise<void> {
+    if (this.closed) return
+    await this.flush()
+    this.closed = true
+    this.log.untrack(this)
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new KafketteError('LOG_CLOSED', 'the producer is closed')
+    this.log.assertOpen()
+  }
+}
+
+function checkHeaders(headers: unknown, i: number): asserts headers is Headers {
+  if (!isPlainObject(headers)) throw new TypeError(`send: message ${i} headers must be an object of strings or bytes`)
+  for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
+    if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
+      throw new TypeError(`send: message ${i} header ${JSON.stringify(name)} must be a string or a Uint8Array, got ${typeof value}`)
+    }
+  }
+}

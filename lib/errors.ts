@@ -1,0 +1,85 @@
+// The error contract: every failure kafkette reports carries a stable `code` and a
+// `retriable` flag taken from ERROR_CODES (one table, never a default).
+
+/** Every error code kafkette raises, with whether retrying the same call can succeed. */
+export const ERROR_CODES = {
+  /** createTopic on a name that exists. */
+  TOPIC_ALREADY_EXISTS: { retriable: false, message: 'the topic already exists' },
+  /** A topic that does not exist, or a partition number outside the topic. */
+  UNKNOWN_TOPIC_OR_PARTITION: { retriable: false, message: 'unknown topic or partition' },
+  /** An offset below the log start offset or above the high watermark. */
+  OFFSET_OUT_OF_RANGE: { retriable: false, message: 'offset out of range' },
+  /** A topic name that breaks Kafka's naming rules. */
+  INVALID_TOPIC: { retriable: false, message: 'invalid topic name' },
+  /** A partition count below 1 or not an integer. */
+  INVALID_PARTITIONS: { retriable: false, message: 'invalid partition count' },
+  /** A topic config key or value that is not accepted. */
+  INVALID_CONFIG: { retriable: false, message: 'invalid topic config' },
+  /** A message that is not an object, or whose key, value, headers or timestamp cannot be stored. */
+  INVALID_RECORD: { retriable: false, message: 'invalid record' },
+  /** A message larger than the topic's maxMessageBytes. */
+  MESSAGE_TOO_LARGE: { retriable: false, message: 'message too large' },
+  /** An empty or invalid consumer group id. */
+  INVALID_GROUP_ID: { retriable: false, message: 'invalid group id' },
+  /** A member id the group coordinator does not know (it left or was evicted). */
+  UNKNOWN_MEMBER_ID: { retriable: false, message: 'unknown member id' },
+  /** The group is rebalancing; retry after the new assignment. */
+  REBALANCE_IN_PROGRESS: { retriable: true, message: 'the group is rebalancing' },
+  /** An admin operation refused while the group has members. */
+  NON_EMPTY_GROUP: { retriable: false, message: 'the group has members' },
+  /** A group id that has neither members nor committed offsets. */
+  GROUP_ID_NOT_FOUND: { retriable: false, message: 'unknown group' },
+  /** A call that is not valid in the object's current state (run twice, subscribe after run...). */
+  ILLEGAL_STATE: { retriable: false, message: 'illegal state' },
+  /** A feature named in the API that this version does not provide. */
+  NOT_IMPLEMENTED: { retriable: false, message: 'not implemented' },
+  /** The log directory is open in another process (LevelDB's lock). */
+  LOG_LOCKED: { retriable: true, message: 'the log directory is locked by another process' },
+  /** A call on a log, producer or consumer after close(). */
+  LOG_CLOSED: { retriable: false, message: 'the log is closed' },
+  /** The store holds data kafkette cannot read. */
+  LOG_CORRUPT: { retriable: false, message: 'the log is corrupt' },
+  /** The directory was written by a newer kafkette with a format this one cannot read. */
+  LOG_FORMAT_TOO_NEW: { retriable: false, message: 'the log format is newer than this version supports' },
+  /** The store failed to read or write (I/O error, or an injected fault). */
+  LOG_IO_ERROR: { retriable: true, message: 'the store failed to read or write' },
+} as const satisfies Record<string, { retriable: boolean; message: string }>
+
+/** A stable error code string. */
+export type ErrorCode = keyof typeof ERROR_CODES
+
+/** Typed context attached to an error: what it was about. */
+export interface ErrorContext {
+  topic?: string
+  partition?: number
+  offset?: number
+  groupId?: string
+  memberId?: string
+  [key: string]: unknown
+}
+
+/** The one error class kafkette throws for conditions of the log (bad arguments of the wrong JS type get TypeError/RangeError). */
+export class KafketteError extends Error {
+  readonly code: ErrorCode
+  readonly retriable: boolean
+  readonly context: ErrorContext
+
+  constructor(code: ErrorCode, detail?: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    const base = ERROR_CODES[code]
+    super(detail ? `${code}: ${detail}` : `${code}: ${base.message}`, options)
+    this.name = 'KafketteError'
+    this.code = code
+    this.retriable = base.retriable
+    this.context = context
+  }
+}
+
+/** True when `err` is a KafketteError whose code says the same call may succeed later. */
+export function isRetriable(err: unknown): boolean {
+  return err instanceof KafketteError && err.retriable
+}
+
+/** True when `err` is a KafketteError, optionally with the given code. */
+export function isKafketteError(err: unknown, code?: ErrorCode): err is KafketteError {
+  return err instanceof KafketteError && (code === undefined || err.code === code)
+}

@@ -1,0 +1,28 @@
+// kafkette's public API: every export by name, so a change to the surface shows in review.
+export { openLog, Log } from './client/log.js'
+export type { OpenLogOptions, LogEvents } from './log/log.js'
+export { Producer } from './client/producer.js'
+export type { ProducerOptions } from './client/producer.js'
+export { Consumer } from './client/consumer.js'
+export type { ConsumerOptions, ConsumerEvents, PollOptions, OffsetReset } from './client/consumer.js'
+export { murmur2Partition } from './client/partitioners.js'
+export type { Partitioner, PartitionerArgs } from './client/partitioners.js'
+export { murmur2 } from './util/murmur2.js'
+export { KafketteError, isRetriable, isKafketteError, ERROR_CODES } from './errors.js'
+export type { ErrorCode, ErrorContext } from './errors.js'
+export { SystemClock, ManualClock } from './util/clock.js'
+export type { Clock, TimerHandle } from './util/clock.js'
+export { DEFAULT_TOPIC_CONFIG } from './log/topic-config.js'
+export type { TopicConfig, CleanupPolicy, TimestampType } from './log/topic-config.js'
+export type {
+  Offset,
+  Key,
+  Headers,
+  Message,
+  RecordMetadata,
+  ConsumedMessage,
+  TopicPartition,
+  TopicPartitionOffset,
+  PartitionDescription,
+  TopicDescription,
+} from './types.js'

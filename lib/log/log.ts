@@ -1,0 +1,481 @@
+// The Log: topics and their partitions over one store. It owns every partition's
+// offsets; appends go through one group-commit queue, so concurrent sends share one
+// db.batch() and offsets stay dense and rising in acknowledgement order.
+import { EventEmitter } from 'eventemitter3'
+import { KafketteError } from '../errors.js'
+import { decodeBatch, decodeValue, encodeValue } from '../storage/batch-codec.js'
+import { FORMAT_VERSION, READABLE_FORMATS } from '../storage/format.js'
+import {
+  lastOffsetOf,
+  metaKey,
+  partitionRecordsRange,
+  partitionStateKey,
+  partitionTimeIndexRange,
+  parseTimeIndexKey,
+  recordKey,
+  spaceRange,
+  SPACE_TOPICS,
+  timeIndexKey,
+  topicKey,
+  topicRange,
+  SPACE_RECORDS,
+  SPACE_PARTITION_STATE,
+  SPACE_TIME_INDEX,
+} from '../storage/keys.js'
+import { Store, type StoreOp } from '../storage/store.js'
+import type { ConsumedMessage, Headers, Key, TopicDescription } from '../types.js'
+import type { Clock } from '../util/clock.js'
+import { assertTopicName, isPlainObject } from '../util/validate.js'
+import { Partition } from './partition.js'
+import { resolveTopicConfig, type TopicConfig } from './topic-config.js'
+
+/** Options of openLog. Give `dir` (on disk) or `memory: true`. */
+export interface OpenLogOptions {
+  /** The LevelDB directory (created if missing). */
+  dir?: string
+  /** Keep the log in memory (memory-level): the same behaviour, nothing on disk. */
+  memory?: boolean
+  /** Create a topic on first send or subscribe (default false). */
+  autoCreateTopics?: boolean
+  /** Partitions of an auto-created topic (default 1). */
+  defaultPartitions?: number
+  /** The source of time (default: the wall clock). */
+  clock?: Clock
+  /** fsync every write (default false: an acknowledged write survives a killed process, not a power loss). */
+  sync?: boolean
+}
+
+/** A topic's in-memory state. */
+export interface Topic {
+  readonly name: string
+  readonly id: number
+  config: TopicConfig
+  partitions: Partition[]
+}
+
+interface StoredTopic {
+  id: number
+  partitions: number
+  config: TopicConfig
+}
+
+/** One encoded batch for one partition, queued for the next write. */
+export interface AppendEntry {
+  partition: Partition
+  bytes: Buffer
+  count: number
+  maxTimestamp: number
+}
+
+interface PendingAppend {
+  entries: AppendEntry[]
+  sync: boolean
+  resolve: (baseOffsets: number[]) => void
+  reject: (err: unknown) => void
+}
+
+/** Events a Log emits. */
+export interface LogEvents {
+  'topic.create': (topic: string) => void
+  'topic.delete': (topic: string) => void
+  'topic.partitions': (topic: string, partitions: number) => void
+  close: () => void
+}
+
+const NEXT_TOPIC_ID = metaKey('nextTopicId')
+const FORMAT = metaKey('format')
+
+/**
+ * The core of a log: topics of partitions of record batches, appends and reads. The
+ * public `Log` (client/log.ts) adds producers, consumers and groups on top.
+ */
+export class CoreLog extends EventEmitter<LogEvents> {
+  /** @internal */ readonly store: Store
+  /** The log's clock. */
+  readonly clock: Clock
+  /** @internal */ readonly topics = new Map<string, Topic>()
+  /** @internal */ readonly options: Readonly<OpenLogOptions>
+  private nextTopicId: number
+  private closed = false
+  private closing: Promise<void> | undefined
+  private queue: PendingAppend[] = []
+  private writing: Promise<void> | undefined
+  private adminChain: Promise<unknown> = Promise.resolve()
+  private readonly closers = new Set<{ close(): Promise<void> }>()
+
+  /** @internal Use openLog(). */
+  constructor(store: Store, options: OpenLogOptions, clock: Clock) {
+    super()
+    this.store = store
+    this.options = options
+    this.clock = clock
+    this.nextTopicId = 1
+  }
+
+  /** @internal Reads the format, the topics and each partition's offsets: O(partitions) seeks. */
+  async load(): Promise<void> {
+    const store = this.store
+    const format = await store.get(FORMAT)
+    if (format === undefined) {
+      const any = await store.first({})
+      if (any !== undefined) throw new KafketteError('LOG_CORRUPT', 'the store holds data but no format version: it is not a kafkette log')
+      await store.write([
+        { type: 'put', key: FORMAT, value: encodeValue(FORMAT_VERSION) },
+        { type: 'put', key: NEXT_TOPIC_ID, value: encodeValue(1) },
+      ], true)
+    } else {
+      const version = decodeValue<number>(format)
+      if (typeof version !== 'number') throw new KafketteError('LOG_CORRUPT', 'the format version is not a number')
+      if (version > FORMAT_VERSION) {
+        throw new KafketteError('LOG_FORMAT_TOO_NEW', `the log has format ${version}; this version of kafkette reads formats ${READABLE_FORMATS.join(', ')}`)
+      }
+      if (!READABLE_FORMATS.includes(version)) throw new KafketteError('LOG_CORRUPT', `unknown format version ${version}`)
+    }
+    const nextIdBytes = await store.get(NEXT_TOPIC_ID)
+    if (nextIdBytes) this.nextTopicId = decodeValue<number>(nextIdBytes)
+    const it = store.iterator(spaceRange(SPACE_TOPICS))
+    try {
+      for (;;) {
+        const entries = await it.nextv(256)
+        if (entries.length === 0) break
+        for (const [key, value] of entries) {
+          const name = Buffer.from(key.subarray(1)).toString('utf8')
+          const stored = decodeValue<StoredTopic>(value)
+          if (!stored || typeof stored.id !== 'number' || typeof stored.partitions !== 'number') {
+            throw new KafketteError('LOG_CORRUPT', `topic ${name} has an unreadable description`, { topic: name })
+          }
+          const topic: Topic = { name, id: stored.id, config: resolveTopicConfig(name, stored.config), partitions: [] }
+          for (let p = 0; p < stored.partitions; p++) topic.partitions.push(await this.loadPartition(name, stored.id, p))
+          this.topics.set(name, topic)
+        }
+      }
+    } finally {
+      await it.close()
+    }
+  }
+
+  private async loadPartition(topic: string, topicId: number, index: number): Promise<Partition> {
+    const [last, state, index_] = await Promise.all([
+      this.store.first({ ...partitionRecordsRange(topicId, index), reverse: true }),
+      this.store.get(partitionStateKey(topicId, index)),
+      this.store.first({ ...partitionTimeIndexRange(topicId, index), reverse: true }),
+    ])
+    const logStartOffset = state ? decodeValue<{ logStartOffset: number }>(state).logStartOffset : 0
+    const highWatermark = Math.max(last ? lastOffsetOf(last[0]) + 1 : 0, logStartOffset)
+    const maxTimestamp = index_ ? parseTimeIndexKey(index_[0]).maxTimestamp : -1
+    return new Partition(topic, topicId, index, logStartOffset, highWatermark, maxTimestamp)
+  }
+
+  // ── topics ──────────────────────────────────────────────────────────────────
+
+  /** Creates a topic. Throws TOPIC_ALREADY_EXISTS, INVALID_TOPIC, INVALID_PARTITIONS or INVALID_CONFIG. */
+  async createTopic(name: string, options: { partitions?: number; config?: Partial<TopicConfig> } = {}): Promise<void> {
+    this.assertOpen()
+    assertTopicName(name)
+    if (!isPlainObject(options)) throw new TypeError('createTopic: options must be an object')
+    const partitions = options.partitions ?? this.options.defaultPartitions ?? 1
+    if (typeof partitions !== 'number' || !Number.isSafeInteger(partitions) || partitions < 1 || partitions > 100_000) {
+      throw new KafketteError('INVALID_PARTITIONS', `partitions must be an integer from 1 to 100000, got ${String(partitions)}`, { topic: name })
+    }
+    const config = resolveTopicConfig(name, options.config)
+    await this.admin(async () => {
+      if (this.topics.has(name)) throw new KafketteError('TOPIC_ALREADY_EXISTS', `topic ${name} already exists`, { topic: name })
+      const id = this.nextTopicId
+      await this.store.write([
+        { type: 'put', key: topicKey(name), value: encodeValue({ id, partitions, config } satisfies StoredTopic) },
+        { type: 'put', key: NEXT_TOPIC_ID, value: encodeValue(id + 1) },
+      ], this.options.sync ?? false)
+      this.nextTopicId = id + 1
+      const topic: Topic = { name, id, config, partitions: [] }
+      for (let p = 0; p < partitions; p++) topic.partitions.push(new Partition(name, id, p, 0, 0, -1))
+      this.topics.set(name, topic)
+    })
+    this.emit('topic.create', name)
+  }
+
+  /** Deletes a topic and its records. Throws UNKNOWN_TOPIC_OR_PARTITION. */
+  async deleteTopic(name: string): Promise<void> {
+    this.assertOpen()
+    assertTopicName(name)
+    await this.admin(async () => {
+      const topic = this.requireTopic(name)
+      await this.drain()
+      await this.store.write([{ type: 'del', key: topicKey(name) }], this.options.sync ?? false)
+      this.topics.delete(name)
+      for (const p of topic.partitions) {
+        p.deleted = true
+        p.dropCache()
+        p.wake()
+      }
+      // The topic id is never reused, so what follows is space reclamation, not correctness.
+      for (const space of [SPACE_RECORDS, SPACE_PARTITION_STATE, SPACE_TIME_INDEX]) {
+        const range = topicRange(space, topic.id)
+        await this.store.clear(range)
+        await this.store.compactRange(range.gte, range.lt)
+      }
+    })
+    this.emit('topic.delete', name)
+  }
+
+  /** Raises a topic's partition count to `count` (Kafka never lowers it). */
+  async createPartitions(name: string, count: number): Promise<void> {
+    this.assertOpen()
+    assertTopicName(name)
+    await this.admin(async () => {
+      const topic = this.requireTopic(name)
+      if (typeof count !== 'number' || !Number.isSafeInteger(count) || count <= topic.partitions.length || count > 100_000) {
+        throw new KafketteError('INVALID_PARTITIONS', `the new partition count must be an integer above ${topic.partitions.length}, got ${String(count)}`, { topic: name })
+      }
+      await this.store.write([
+        { type: 'put', key: topicKey(name), value: encodeValue({ id: topic.id, partitions: count, config: topic.config } satisfies StoredTopic) },
+      ], this.options.sync ?? false)
+      for (let p = topic.partitions.length; p < count; p++) topic.partitions.push(new Partition(name, topic.id, p, 0, 0, -1))
+    })
+    this.emit('topic.partitions', name, count)
+  }
+
+  /** Changes some of a topic's config keys; the others keep their values. */
+  async alterTopicConfig(name: string, changes: Partial<TopicConfig>): Promise<TopicConfig> {
+    this.assertOpen()
+    assertTopicName(name)
+    return this.admin(async () => {
+      const topic = this.requireTopic(name)
+      const config = resolveTopicConfig(name, changes, topic.config)
+      await this.store.write([
+        { type: 'put', key: topicKey(name), value: encodeValue({ id: topic.id, partitions: topic.partitions.length, config } satisfies StoredTopic) },
+      ], this.options.sync ?? false)
+      topic.config = config
+      return { ...config }
+    })
+  }
+
+  /** Every topic name, sorted. */
+  async listTopics(): Promise<string[]> {
+    this.assertOpen()
+    return [...this.topics.keys()].sort()
+  }
+
+  /** A topic's config and, per partition, its log start offset and high watermark. */
+  async describeTopic(name: string): Promise<TopicDescription<TopicConfig>> {
+    this.assertOpen()
+    assertTopicName(name)
+    const topic = this.requireTopic(name)
+    return {
+      name,
+      config: { ...topic.config },
+      partitions: topic.partitions.map((p) => ({ partition: p.index, logStartOffset: p.logStartOffset, highWatermark: p.highWatermark })),
+    }
+  }
+
+  /** True when the topic exists. */
+  hasTopic(name: string): boolean {
+    return this.topics.has(name)
+  }
+
+  /** @internal The topic, or UNKNOWN_TOPIC_OR_PARTITION. */
+  requireTopic(name: string): Topic {
+    const topic = this.topics.get(name)
+    if (!topic) throw new KafketteError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic ${name}`, { topic: name })
+    return topic
+  }
+
+  /** @internal A partition, or UNKNOWN_TOPIC_OR_PARTITION. */
+  requirePartition(name: string, partition: number): Partition {
+    const p = this.requireTopic(name).partitions[partition]
+    if (!p) throw new KafketteError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${name} has no partition ${partition}`, { topic: name, partition })
+    return p
+  }
+
+  /** @internal The topic, created first when the log auto-creates topics. */
+  async ensureTopic(name: string): Promise<Topic> {
+    const topic = this.topics.get(name)
+    if (topic) return topic
+    assertTopicName(name)
+    if (!this.options.autoCreateTopics) throw new KafketteError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic ${name} (the log does not auto-create topics)`, { topic: name })
+    try {
+      await this.createTopic(name)
+    } catch (err) {
+      if (!(err instanceof KafketteError && err.code === 'TOPIC_ALREADY_EXISTS')) throw err
+    }
+    return this.requireTopic(name)
+  }
+
+  // ── append ──────────────────────────────────────────────────────────────────
+
+  /**
+   * @internal Queues encoded batches (one per partition) for the next write; resolves
+   * with each batch's base offset once it is in the store. Concurrent calls share one
+   * db.batch(); a failed write rejects every call in it and assigns no offset.
+   */
+  append(entries: AppendEntry[], sync: boolean): Promise<number[]> {
+    this.assertOpen()
+    return new Promise((resolve, reject) => {
+      this.queue.push({ entries, sync, resolve, reject })
+      if (!this.writing) this.writing = Promise.resolve().then(() => this.writeQueued())
+    })
+  }
+
+  private async writeQueued(): Promise<void> {
+    while (this.queue.length > 0) {
+      const pending = this.queue
+      this.queue = []
+      const next = new Map<Partition, { offset: number; maxTimestamp: number }>()
+      const ops: StoreOp[] = []
+      const placed: Array<{ entry: AppendEntry; base: number }> = []
+      let sync = this.options.sync ?? false
+      const results: number[][] = []
+      for (const p of pending) {
+        if (p.sync) sync = true
+        const bases: number[] = []
+        for (const entry of p.entries) {
+          const part = entry.partition
+          let state = next.get(part)
+          if (!state) next.set(part, (state = { offset: part.highWatermark, maxTimestamp: part.maxTimestamp }))
+          const base = state.offset
+          const last = base + entry.count - 1
+          state.offset = last + 1
+          ops.push({ type: 'put', key: recordKey(part.topicId, part.index, last), value: entry.bytes })
+          if (entry.maxTimestamp > state.maxTimestamp) {
+            state.maxTimestamp = entry.maxTimestamp
+            ops.push({ type: 'put', key: timeIndexKey(part.topicId, part.index, entry.maxTimestamp, last), value: EMPTY })
+          }
+          placed.push({ entry, base })
+          bases.push(base)
+        }
+        results.push(bases)
+      }
+      try {
+        await this.store.write(ops, sync)
+      } catch (err) {
+        for (const p of pending) p.reject(err)
+        continue
+      }
+      for (const { entry, base } of placed) {
+        const part = entry.partition
+        if (entry.maxTimestamp > part.maxTimestamp) part.maxTimestamp = entry.maxTimestamp
+        part.appended(base, base + entry.count - 1, entry.bytes, entry.count)
+      }
+      for (const part of next.keys()) part.wake()
+      for (let i = 0; i < pending.length; i++) pending[i]!.resolve(results[i]!)
+    }
+    this.writing = undefined
+  }
+
+  /** Resolves once every queued append is written (or failed). */
+  async drain(): Promise<void> {
+    while (this.writing) await this.writing
+  }
+
+  // ── read ────────────────────────────────────────────────────────────────────
+
+  /**
+   * @internal Reads whole batches of a partition from `offset` until at least
+   * `maxRecords` records (or the high watermark). Throws OFFSET_OUT_OF_RANGE for an
+   * offset below the log start or above the high watermark.
+   */
+  async fetch(part: Partition, offset: number, maxRecords: number): Promise<ConsumedMessage[]> {
+    if (part.deleted) throw new KafketteError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${part.topic} was deleted`, { topic: part.topic, partition: part.index })
+    if (offset < part.logStartOffset || offset > part.highWatermark) {
+      throw new KafketteError('OFFSET_OUT_OF_RANGE', `offset ${offset} is outside [${part.logStartOffset}, ${part.highWatermark}] of ${part.topic}/${part.index}`, { topic: part.topic, partition: part.index, offset })
+    }
+    const out: ConsumedMessage[] = []
+    if (offset === part.highWatermark) return out
+    let i = part.cachedBatchFor(offset)
+    if (i >= 0) {
+      const recent = part.recent
+      for (; i < recent.length && out.length < maxRecords; i++) {
+        const b = recent[i]!
+        pushRecords(out, part, b.lastOffset, b.bytes, offset)
+      }
+      return out
+    }
+    const range = partitionRecordsRange(part.topicId, part.index)
+    const wanted = Math.min(256, Math.max(1, Math.ceil(maxRecords / Math.max(1, part.avgBatchRecords)) + 1))
+    const it = this.store.iterator({ gte: recordKey(part.topicId, part.index, offset), lt: range.lt })
+    try {
+      while (out.length < maxRecords) {
+        const entries = await it.nextv(wanted)
+        if (entries.length === 0) break
+        for (const [key, value] of entries) {
+          const last = lastOffsetOf(key)
+          if (last >= part.highWatermark) return out
+          pushRecords(out, part, last, value, offset)
+          if (out.length >= maxRecords) break
+        }
+      }
+    } finally {
+      await it.close()
+    }
+    return out
+  }
+
+  // ── lifecycle ───────────────────────────────────────────────────────────────
+
+  /** @internal Registers a producer or consumer to close with the log. */
+  track(closer: { close(): Promise<void> }): void {
+    this.closers.add(closer)
+  }
+
+  /** @internal */
+  untrack(closer: { close(): Promise<void> }): void {
+    this.closers.delete(closer)
+  }
+
+  /** True once close() was called. */
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  /** @internal Throws LOG_CLOSED after close(). */
+  assertOpen(): void {
+    if (this.closed) throw new KafketteError('LOG_CLOSED', 'the log is closed')
+  }
+
+  /** Closes every producer and consumer, writes what is queued, and closes the store. */
+  async close(): Promise<void> {
+    if (this.closing) return this.closing
+    this.closing = (async () => {
+      for (const c of [...this.closers]) await c.close().catch(() => undefined)
+      this.closed = true
+      await this.drain()
+      await this.adminChain.catch(() => undefined)
+      for (const topic of this.topics.values()) for (const p of topic.partitions) p.wake()
+      await this.store.close()
+      this.emit('close')
+    })()
+    return this.closing
+  }
+
+  /** Runs admin operations one at a time. */
+  private admin<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.adminChain.then(() => {
+      this.assertOpen()
+      return fn()
+    })
+    this.adminChain = run.catch(() => undefined)
+    return run
+  }
+}
+
+const EMPTY = Buffer.alloc(0)
+
+function pushRecords(out: ConsumedMessage[], part: Partition, lastOffset: number, bytes: Buffer, from: number): void {
+  const batch = decodeBatch(bytes)
+  const { flat, count, offsetDeltas, baseTimestamp } = batch
+  const topic = part.topic
+  const partition = part.index
+  for (let i = 0, j = 0; i < count; i++, j += 4) {
+    const offset = offsetDeltas ? lastOffset - offsetDeltas[i]! : lastOffset - (count - 1 - i)
+    if (offset < from) continue
+    const headers = flat[j + 3] as Headers | null
+    out.push({
+      topic,
+      partition,
+      offset,
+      key: flat[j + 1] as Key | null,
+      value: flat[j + 2],
+      headers: headers ?? {},
+      timestamp: baseTimestamp + (flat[j] as number),
+    })
+  }
+}

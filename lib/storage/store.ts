@@ -1,0 +1,183 @@
+// The store: one abstract-level database (classic-level on disk, memory-level in
+// memory). The only importer of those packages; no LEVEL_* error code escapes it.
+import { ClassicLevel } from 'classic-level'
+import { MemoryLevel } from 'memory-level'
+import { KafketteError } from '../errors.js'
+import type { Clock } from '../util/clock.js'
+
+/** One put or del of a db.batch(). */
+export type StoreOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer }
+
+/** A key range; bounds are binary keys. */
+export interface StoreRange {
+  gt?: Buffer
+  gte?: Buffer
+  lt?: Buffer
+  lte?: Buffer
+  reverse?: boolean
+  limit?: number
+}
+
+/** Reads entries of a range in chunks. */
+export interface StoreIterator {
+  nextv(size: number): Promise<Array<[Buffer, Buffer]>>
+  close(): Promise<void>
+}
+
+type Db = ClassicLevel<Buffer, Buffer> | MemoryLevel<Buffer, Buffer>
+
+interface WriteFault {
+  remaining: number
+  error?: Error
+  delayMs?: number
+}
+
+/** The store a log sits on. Every method maps the backend's errors to KafketteError. */
+export class Store {
+  private faults: WriteFault[] = []
+  private closed = false
+
+  private constructor(
+    private readonly db: Db,
+    /** 'disk' for classic-level, 'memory' for memory-level. */
+    readonly kind: 'disk' | 'memory',
+    private readonly clock: Clock,
+  ) {}
+
+  /** Opens classic-level at `dir`, or memory-level when `dir` is undefined. */
+  static async open(dir: string | undefined, clock: Clock): Promise<Store> {
+    const opts = { keyEncoding: 'buffer', valueEncoding: 'buffer' } as const
+    const db: Db = dir === undefined ? new MemoryLevel<Buffer, Buffer>(opts) : new ClassicLevel<Buffer, Buffer>(dir, opts)
+    try {
+      await db.open()
+    } catch (err) {
+      throw mapError(err, dir ?? 'memory')
+    }
+    return new Store(db, dir === undefined ? 'memory' : 'disk', clock)
+  }
+
+  async get(key: Buffer): Promise<Buffer | undefined> {
+    try {
+      return (await this.db.get(key)) ?? undefined
+    } catch (err) {
+      throw mapError(err)
+    }
+  }
+
+  /** Writes `ops` atomically; with `sync`, fsyncs before resolving. */
+  async write(ops: StoreOp[], sync = false): Promise<void> {
+    const fault = this.faults[0]
+    if (fault) {
+      if (--fault.remaining <= 0) this.faults.shift()
+      if (fault.delayMs !== undefined) await new Promise<void>((resolve) => this.clock.setTimeout(resolve, fault.delayMs!))
+      if (fault.error) throw new KafketteError('LOG_IO_ERROR', `a store write failed: ${fault.error.message}`, {}, { cause: fault.error })
+    }
+    try {
+      if (this.kind === 'disk') await (this.db as ClassicLevel<Buffer, Buffer>).batch(ops, { sync })
+      else await this.db.batch(ops)
+    } catch (err) {
+      throw mapError(err)
+    }
+  }
+
+  /** An iterator over a range, read in chunks with nextv. */
+  iterator(range: StoreRange): StoreIterator {
+    const it = (this.db as ClassicLevel<Buffer, Buffer>).iterator(range)
+    return {
+      nextv: async (size) => {
+        try {
+          return (await it.nextv(size)) as Array<[Buffer, Buffer]>
+        } catch (err) {
+          throw mapError(err)
+        }
+      },
+      close: () => it.close(),
+    }
+  }
+
+  /** Every key of a range (keys only). */
+  async keys(range: StoreRange): Promise<Buffer[]> {
+    try {
+      return (await (this.db as ClassicLevel<Buffer, Buffer>).keys(range).all()) as Buffer[]
+    } catch (err) {
+      throw mapError(err)
+    }
+  }
+
+  /** The first entry of a range, or undefined. */
+  async first(range: StoreRange): Promise<[Buffer, Buffer] | undefined> {
+    const it = this.iterator({ ...range, limit: 1 })
+    try {
+      const [entry] = await it.nextv(1)
+      return entry
+    } finally {
+      await it.close()
+    }
+  }
+
+  /** Deletes every key of a range (not atomic with other writes). */
+  async clear(range: StoreRange): Promise<void> {
+    try {
+      await this.db.clear(range)
+    } catch (err) {
+      throw mapError(err)
+    }
+  }
+
+  /** Asks the disk store to reclaim the space of a deleted range; memory frees at once. */
+  async compactRange(start: Buffer, end: Buffer): Promise<void> {
+    if (this.kind !== 'disk') return
+    try {
+      await (this.db as ClassicLevel<Buffer, Buffer>).compactRange(start, end)
+    } catch (err) {
+      throw mapError(err)
+    }
+  }
+
+  /** The store's estimate of the bytes a range takes on disk (0 in memory). */
+  async approximateSize(start: Buffer, end: Buffer): Promise<number> {
+    if (this.kind !== 'disk') return 0
+    try {
+      return await (this.db as ClassicLevel<Buffer, Buffer>).approximateSize(start, end)
+    } catch (err) {
+      throw mapError(err)
+    }
+  }
+
+  /** Makes the next `count` writes fail with LOG_IO_ERROR (a test seam). */
+  failNextWrites(count: number, error: Error = new Error('injected write fault')): void {
+    if (count > 0) this.faults.push({ remaining: count, error })
+  }
+
+  /** Delays the next `count` writes by `ms` on the log's clock (a test seam). */
+  delayNextWrites(count: number, ms: number): void {
+    if (count > 0) this.faults.push({ remaining: count, delayMs: ms })
+  }
+
+  /** Forgets every injected fault. */
+  clearFaults(): void {
+    this.faults = []
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.db.close()
+  }
+}
+
+function mapError(err: unknown, where?: string): KafketteError {
+  if (err instanceof KafketteError) return err
+  const e = err as { code?: string; cause?: { code?: string }; message?: string }
+  const codes = [e.code, e.cause?.code]
+  if (codes.includes('LEVEL_LOCKED')) {
+    return new KafketteError('LOG_LOCKED', `the log directory ${where ?? ''} is open in another process`, {}, { cause: err })
+  }
+  if (codes.includes('LEVEL_CORRUPTION')) {
+    return new KafketteError('LOG_CORRUPT', `the store reports corruption: ${e.message ?? ''}`, {}, { cause: err })
+  }
+  if (codes.includes('LEVEL_DATABASE_NOT_OPEN') && where === undefined) {
+    return new KafketteError('LOG_CLOSED', 'the store is closed', {}, { cause: err })
+  }
+  return new KafketteError('LOG_IO_ERROR', e.message ?? String(err), {}, { cause: err })
+}

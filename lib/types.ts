@@ -1,0 +1,69 @@
+// The shapes of the public API: messages in and out, metadata, topic descriptions.
+
+/** An offset within a partition: a safe integer ≥ 0. */
+export type Offset = number
+
+/** A message key: a string (partitioned by its UTF-8 bytes) or bytes; it comes back with the same type. */
+export type Key = string | Uint8Array
+
+/** Message headers. */
+export type Headers = Record<string, string | Uint8Array>
+
+/** A message handed to `producer.send`. */
+export interface Message<V = unknown> {
+  /** Picks the partition (murmur2) unless `partition` is given; keeps its type when read back. */
+  key?: Key | null
+  /** Any value msgpackr encodes; `null` is a tombstone on compacted topics. */
+  value: V
+  headers?: Headers
+  /** Sends to this partition, whatever the key. */
+  partition?: number
+  /** CreateTime in milliseconds since the epoch; defaults to the log's clock. */
+  timestamp?: number
+}
+
+/** Where a sent message landed. */
+export interface RecordMetadata {
+  topic: string
+  partition: number
+  offset: Offset
+  timestamp: number
+}
+
+/** A message read from the log. */
+export interface ConsumedMessage<V = unknown> {
+  topic: string
+  partition: number
+  offset: Offset
+  key: Key | null
+  value: V
+  headers: Headers
+  timestamp: number
+}
+
+/** A topic and one of its partitions. */
+export interface TopicPartition {
+  topic: string
+  partition: number
+}
+
+/** A topic, a partition and an offset. */
+export interface TopicPartitionOffset extends TopicPartition {
+  offset: Offset
+}
+
+/** One partition as describeTopic reports it. */
+export interface PartitionDescription {
+  partition: number
+  /** The first offset still readable. */
+  logStartOffset: Offset
+  /** One past the last offset written. */
+  highWatermark: Offset
+}
+
+/** A topic as describeTopic reports it. */
+export interface TopicDescription<C = unknown> {
+  name: string
+  config: C
+  partitions: PartitionDescription[]
+}

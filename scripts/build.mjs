@@ -1,0 +1,33 @@
+// Builds dist/esm (tsc: JavaScript + type declarations) and dist/cjs (esbuild: the
+// same modules as CommonJS, for require() and Jest).
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { buildSync } from 'esbuild'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const dist = join(root, 'dist')
+rmSync(dist, { recursive: true, force: true })
+
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' })
+
+function sources(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [join(dir, e.name)] : [],
+  )
+}
+
+buildSync({
+  entryPoints: sources(join(root, 'lib')),
+  outdir: join(dist, 'cjs'),
+  outbase: join(root, 'lib'),
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+})
+mkdirSync(join(dist, 'cjs'), { recursive: true })
+writeFileSync(join(dist, 'cjs', 'package.json'), JSON.stringify({ type: 'commonjs' }) + '\n')
+console.log(`built ${relative(root, dist)}/esm and ${relative(root, dist)}/cjs`)
