@@ -265,7 +265,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
       const to = this.autoOffsetReset === 'earliest' ? part.logStartOffset : part.highWatermark
       this.moveTo(c, to)
       this.emit('offset.reset', { topic: c.topic, partition: c.partition, from, to })
-      return false
+      return this.fill(c, max)
     }
     if (c.position !== from || records.length === 0) return false
     c.buffer = records
