@@ -1,0 +1,75 @@
+// What a log directory guarantees: one owner process (LOG_LOCKED), a format version it
+// refuses when newer (LOG_FORMAT_TOO_NEW), a refusal to treat foreign data as a log
+// (LOG_CORRUPT), and opening in O(partitions).
+import { ClassicLevel } from 'classic-level'
+import { describe, expect, it } from 'vitest'
+import { openLog, KafketteError } from '../../lib/index.js'
+import { metaKey } from '../../lib/storage/keys.js'
+import { encodeValue } from '../../lib/storage/batch-codec.js'
+import { FORMAT_VERSION } from '../../lib/storage/format.js'
+import { runFixture } from '../helpers/child.js'
+import { tempDir } from '../helpers/stores.js'
+
+async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
+  return p.then(
+    () => undefined,
+    (err: unknown) => (err instanceof KafketteError ? err.code : String(err)),
+  )
+}
+
+describe('a log directory', () => {
+  it('is locked against a second process while open (LOG_LOCKED)', async () => {
+    const dir = tempDir()
+    const log = await openLog({ dir })
+    const report = JSON.parse(await runFixture('open-and-report.mjs', [dir]))
+    expect(report).toMatchObject({ ok: false, code: 'LOG_LOCKED', name: 'KafketteError' })
+    await log.close()
+    expect(JSON.parse(await runFixture('open-and-report.mjs', [dir]))).toEqual({ ok: true })
+  })
+
+  it('is locked against a second open in the same process', async () => {
+    const dir = tempDir()
+    const log = await openLog({ dir })
+    expect(await codeOf(openLog({ dir }))).toBe('LOG_LOCKED')
+    await log.close()
+  })
+
+  it('refuses a newer format (LOG_FORMAT_TOO_NEW) and foreign data (LOG_CORRUPT)', async () => {
+    const newer = tempDir()
+    const db = new ClassicLevel<Buffer, Buffer>(newer, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
+    await db.put(metaKey('format'), encodeValue(FORMAT_VERSION + 1))
+    await db.close()
+    expect(await codeOf(openLog({ dir: newer }))).toBe('LOG_FORMAT_TOO_NEW')
+
+    const foreign = tempDir()
+    const other = new ClassicLevel<string, string>(foreign)
+    await other.put('some', 'thing')
+    await other.close()
+    expect(await codeOf(openLog({ dir: foreign }))).toBe('LOG_CORRUPT')
+    // a refused open releases the directory
+    expect(await codeOf(openLog({ dir: foreign }))).toBe('LOG_CORRUPT')
+  })
+
+  it('reports an unreadable record batch as LOG_CORRUPT when read', async () => {
+    const dir = tempDir()
+    let log = await openLog({ dir })
+    await log.createTopic('t')
+    await log.producer().send('t', [{ value: 1 }, { value: 2 }])
+    await log.close()
+    const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
+    for await (const key of db.keys({ gte: Buffer.of(2), lt: Buffer.of(3) })) await db.put(key, Buffer.from([9, 9, 9]))
+    await db.close()
+    log = await openLog({ dir })
+    const c = log.consumer({ fromBeginning: true })
+    c.assign([{ topic: 't', partition: 0 }])
+    expect(await codeOf(c.poll({ timeoutMs: 0 }))).toBe('LOG_CORRUPT')
+    await log.close()
+  })
+
+  it('validates openLog options', async () => {
+    await expect(openLog({} as never)).rejects.toThrow(TypeError)
+    await expect(openLog({ dir: 'x', memory: true })).rejects.toThrow(TypeError)
+    await expect(openLog({ memory: true, defaultPartitions: 0 })).rejects.toThrow(RangeError)
+    await expect(openLog(null as never)).rejects.toThrow(TypeError)
+  })
+})

@@ -1,0 +1,29 @@
+// Runs the fixture scripts in child processes (against the built package in dist/).
+import { fork, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+
+/** The path of a fixture script; fails clearly when the package is not built. */
+export function fixture(name: string): string {
+  if (!existsSync(`${root}/dist/esm/index.js`)) throw new Error('dist/ is missing: run `npm run build` (npm test does it first)')
+  return `${root}/spec/fixtures/${name}`
+}
+
+/** Forks a fixture with piped stdout. */
+export function spawnFixture(name: string, args: string[]): ChildProcess {
+  return fork(fixture(name), args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
+}
+
+/** Runs a fixture to completion and returns its stdout. */
+export async function runFixture(name: string, args: string[]): Promise<string> {
+  const child = spawnFixture(name, args)
+  let out = ''
+  let err = ''
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+  if (code !== 0) throw new Error(`${name} exited with ${code}: ${err}`)
+  return out
+}
