@@ -3,7 +3,7 @@
 // db.batch() and offsets stay dense and rising in acknowledgement order.
 import { EventEmitter } from 'eventemitter3'
 import { KafketteError } from '../errors.js'
-import { decodeBatch, decodeValue, encodeValue } from '../storage/batch-codec.js'
+import { concatBatches, decodeBatch, decodeValue, encodeValue } from '../storage/batch-codec.js'
 import { FORMAT_VERSION, READABLE_FORMATS } from '../storage/format.js'
 import {
   lastOffsetOf,
@@ -319,9 +319,9 @@ export class CoreLog extends EventEmitter<LogEvents> {
     while (this.queue.length > 0) {
       const pending = this.queue
       this.queue = []
-      const next = new Map<Partition, { offset: number; maxTimestamp: number }>()
-      const ops: StoreOp[] = []
-      const placed: Array<{ entry: AppendEntry; base: number }> = []
+      // Offsets are assigned here, in queue order; sends to one partition that share
+      // this write become one stored batch.
+      const byPartition = new Map<Partition, { base: number; entries: AppendEntry[]; count: number; maxTimestamp: number }>()
       let sync = this.options.sync ?? false
       const results: number[][] = []
       for (const p of pending) {
@@ -329,20 +329,25 @@ export class CoreLog extends EventEmitter<LogEvents> {
         const bases: number[] = []
         for (const entry of p.entries) {
           const part = entry.partition
-          let state = next.get(part)
-          if (!state) next.set(part, (state = { offset: part.highWatermark, maxTimestamp: part.maxTimestamp }))
-          const base = state.offset
-          const last = base + entry.count - 1
-          state.offset = last + 1
-          ops.push({ type: 'put', key: recordKey(part.topicId, part.index, last), value: entry.bytes })
-          if (entry.maxTimestamp > state.maxTimestamp) {
-            state.maxTimestamp = entry.maxTimestamp
-            ops.push({ type: 'put', key: timeIndexKey(part.topicId, part.index, entry.maxTimestamp, last), value: EMPTY })
-          }
-          placed.push({ entry, base })
-          bases.push(base)
+          let run = byPartition.get(part)
+          if (!run) byPartition.set(part, (run = { base: part.highWatermark, entries: [], count: 0, maxTimestamp: -1 }))
+          bases.push(run.base + run.count)
+          run.entries.push(entry)
+          run.count += entry.count
+          if (entry.maxTimestamp > run.maxTimestamp) run.maxTimestamp = entry.maxTimestamp
         }
         results.push(bases)
+      }
+      const ops: StoreOp[] = []
+      const written: Array<{ part: Partition; base: number; last: number; bytes: Buffer; count: number }> = []
+      for (const [part, run] of byPartition) {
+        const last = run.base + run.count - 1
+        const bytes = run.entries.length === 1 ? run.entries[0]!.bytes : concatBatches(run.entries.map((e) => e.bytes))
+        ops.push({ type: 'put', key: recordKey(part.topicId, part.index, last), value: bytes })
+        if (run.maxTimestamp > part.maxTimestamp) {
+          ops.push({ type: 'put', key: timeIndexKey(part.topicId, part.index, run.maxTimestamp, last), value: EMPTY })
+        }
+        written.push({ part, base: run.base, last, bytes, count: run.count })
       }
       try {
         await this.store.write(ops, sync)
@@ -350,12 +355,12 @@ export class CoreLog extends EventEmitter<LogEvents> {
         for (const p of pending) p.reject(err)
         continue
       }
-      for (const { entry, base } of placed) {
-        const part = entry.partition
-        if (entry.maxTimestamp > part.maxTimestamp) part.maxTimestamp = entry.maxTimestamp
-        part.appended(base, base + entry.count - 1, entry.bytes, entry.count)
+      for (const w of written) {
+        const run = byPartition.get(w.part)!
+        if (run.maxTimestamp > w.part.maxTimestamp) w.part.maxTimestamp = run.maxTimestamp
+        w.part.appended(w.base, w.last, w.bytes, w.count)
+        w.part.wake()
       }
-      for (const part of next.keys()) part.wake()
       for (let i = 0; i < pending.length; i++) pending[i]!.resolve(results[i]!)
     }
     this.writing = undefined

@@ -1,7 +1,9 @@
 // The record-batch codec, the only importer of msgpackr. A batch (all records of one
 // send to one partition) is packed once: a version byte, then msgpack of
 //   [baseTimestamp, offsetDeltas | null, flat]
-// where flat holds, per record, [timestampDelta, key, value, headers] in a row. The
+// where flat holds, per record, [timestampDelta, key, value, headers] in a row. Sends
+// to one partition that share a store write are stored as one batch: their segments
+// (each such an array) follow the version byte one after another. The
 // batch's key holds its last offset; while offsets are dense, record i of n has offset
 // last - (n - 1 - i). Once compaction has removed records, offsetDeltas[i] gives
 // last - offset of record i instead.
@@ -64,22 +66,46 @@ export function encodeBatch(records: readonly RecordInput[], offsetDeltas: numbe
   return { bytes, maxTimestamp }
 }
 
-/** Decodes a batch value written by encodeBatch. Throws LOG_CORRUPT for bytes it cannot read. */
+/** Joins batches encoded by encodeBatch (dense offsets, in offset order) into one stored batch. */
+export function concatBatches(batches: readonly Buffer[]): Buffer {
+  let length = 1
+  for (const b of batches) length += b.length - 1
+  const out = Buffer.allocUnsafe(length)
+  out[0] = BATCH_CODEC_VERSION
+  let at = 1
+  for (const b of batches) at += b.copy(out, at, 1)
+  return out
+}
+
+/** Decodes a batch value written by encodeBatch or concatBatches. Throws LOG_CORRUPT for bytes it cannot read. */
 export function decodeBatch(bytes: Uint8Array): DecodedBatch {
   if (bytes[0] !== BATCH_CODEC_VERSION) {
     throw new KafketteError('LOG_CORRUPT', `a record batch has codec version ${String(bytes[0])}, expected ${BATCH_CODEC_VERSION}`)
   }
-  let decoded: unknown
+  let segments: unknown[]
   try {
-    decoded = packr.unpack(bytes.subarray(1))
+    segments = packr.unpackMultiple(bytes.subarray(1)) as unknown[]
   } catch (err) {
     throw new KafketteError('LOG_CORRUPT', 'a record batch cannot be decoded', {}, { cause: err })
   }
-  if (!Array.isArray(decoded) || decoded.length !== 3 || !Array.isArray(decoded[2])) {
-    throw new KafketteError('LOG_CORRUPT', 'a record batch has an unexpected shape')
+  for (const seg of segments) {
+    if (!Array.isArray(seg) || seg.length !== 3 || typeof seg[0] !== 'number' || !Array.isArray(seg[2]) || (segments.length > 1 && seg[1] !== null)) {
+      throw new KafketteError('LOG_CORRUPT', 'a record batch has an unexpected shape')
+    }
   }
-  const flat = decoded[2] as unknown[]
-  return { baseTimestamp: decoded[0] as number, offsetDeltas: decoded[1] as number[] | null, flat, count: flat.length >> 2 }
+  if (segments.length === 1) {
+    const [baseTimestamp, offsetDeltas, flat] = segments[0] as [number, number[] | null, unknown[]]
+    return { baseTimestamp, offsetDeltas, flat, count: flat.length >> 2 }
+  }
+  if (segments.length === 0) throw new KafketteError('LOG_CORRUPT', 'a record batch is empty')
+  const baseTimestamp = (segments[0] as [number])[0]
+  const flat: unknown[] = []
+  for (const seg of segments as Array<[number, null, unknown[]]>) {
+    const shift = seg[0] - baseTimestamp
+    const part = seg[2]
+    for (let j = 0; j < part.length; j += 4) flat.push((part[j] as number) + shift, part[j + 1], part[j + 2], part[j + 3])
+  }
+  return { baseTimestamp, offsetDeltas: null, flat, count: flat.length >> 2 }
 }
 
 /** Encodes a small structured value (topic metadata, partition state, committed offsets). */

@@ -3,14 +3,15 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { KafketteError } from '../../../lib/index.js'
-import { decodeBatch, encodeBatch, type RecordInput } from '../../../lib/storage/batch-codec.js'
+import { concatBatches, decodeBatch, encodeBatch, type RecordInput } from '../../../lib/storage/batch-codec.js'
 import { BATCH_CODEC_VERSION } from '../../../lib/storage/format.js'
 
 const record = fc.record({
   key: fc.oneof(fc.constant(null), fc.string(), fc.uint8Array().map((b) => Buffer.from(b))),
-  // -0 comes back as 0 (documented); JSON's own round trip drops it too.
-  value: fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown),
-  headers: fc.oneof(fc.constant(null), fc.dictionary(fc.string(), fc.string())),
+  // -0 comes back as 0, and msgpackr renames an own "__proto__" key (its guard against
+  // prototype pollution): both documented in the README, both kept out of the data here.
+  value: fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v), (k, x: unknown) => (k === '__proto__' ? undefined : x)) as unknown),
+  headers: fc.oneof(fc.constant(null), fc.dictionary(fc.string().filter((k) => k !== '__proto__'), fc.string())),
   timestamp: fc.integer({ min: 0, max: 2 ** 42 }),
 })
 
@@ -29,6 +30,21 @@ describe('batch codec', () => {
           expect(b.flat[i * 4 + 1]).toEqual(r.key)
           expect(b.flat[i * 4 + 2]).toEqual(r.value)
           expect(b.flat[i * 4 + 3]).toEqual(r.headers)
+        })
+      }),
+    )
+  })
+
+  it('joins batches into one whose records are theirs, in order, with their timestamps', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(record, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 6 }), (batches: RecordInput[][]) => {
+        const joined = decodeBatch(concatBatches(batches.map((b) => encodeBatch(b).bytes)))
+        const all = batches.flat()
+        expect(joined.count).toBe(all.length)
+        all.forEach((r, i) => {
+          expect(joined.baseTimestamp + (joined.flat[i * 4] as number)).toBe(r.timestamp)
+          expect(joined.flat[i * 4 + 1]).toEqual(r.key)
+          expect(joined.flat[i * 4 + 2]).toEqual(r.value)
         })
       }),
     )
