@@ -31,7 +31,6 @@ interface Lingering {
 export class Producer {
   private closed = false
   private sticky = 0
-  private readonly inFlight = new Set<Promise<unknown>>()
   private lingering: Lingering[] = []
   private lingerTimer: TimerHandle | undefined
 
@@ -62,20 +61,13 @@ export class Producer {
     const t = this.log.hasTopic(topic) ? this.log.requireTopic(topic) : await this.log.ensureTopic(topic)
     this.assertOpen()
     const { entries, placement, timestamps } = this.build(t, list)
-    const sent = this.submit(entries)
-    this.inFlight.add(sent)
-    try {
-      const bases = await sent
-      const out = new Array<RecordMetadata>(list.length)
-      const cursor = bases.slice()
-      for (let i = 0; i < list.length; i++) {
-        const slot = placement[i]!
-        out[i] = { topic, partition: entries[slot]!.partition.index, offset: cursor[slot]!++, timestamp: timestamps[i]! }
-      }
-      return out
-    } finally {
-      this.inFlight.delete(sent)
+    const bases = await this.submit(entries)
+    const out = new Array<RecordMetadata>(list.length)
+    for (let i = 0; i < list.length; i++) {
+      const slot = placement[i]!
+      out[i] = { topic, partition: entries[slot]!.partition.index, offset: bases[slot]!++, timestamp: timestamps[i]! }
     }
+    return out
   }
 
   private build(topic: Topic, list: readonly Message[]) {
@@ -174,10 +166,10 @@ export class Producer {
     )
   }
 
-  /** Writes whatever is lingering and waits for every send in flight. */
+  /** Writes whatever is lingering and waits until every send queued on the log is written. */
   async flush(): Promise<void> {
     await this.flushLingering()
-    await Promise.allSettled([...this.inFlight])
+    await this.log.drain()
   }
 
   /** Flushes, then refuses further sends (LOG_CLOSED). */
