@@ -46,6 +46,8 @@ interface Cursor {
   buffer: ConsumedMessage[]
   next: number
   paused: boolean
+  /** A fetch already under way from the offset after the buffer (read-ahead). */
+  ahead: { from: number; result: Promise<ConsumedMessage[] | KafketteError> } | undefined
 }
 
 function tpKey(topic: string, partition: number): string {
@@ -114,6 +116,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
         buffer: [],
         next: 0,
         paused: existing?.paused ?? false,
+        ahead: undefined,
       })
     }
     this.cursors.clear()
@@ -144,6 +147,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     cursor.position = offset
     cursor.buffer = []
     cursor.next = 0
+    cursor.ahead = undefined
   }
 
   /** The next offset to be returned, for one partition, or for every assigned partition. */
@@ -251,14 +255,22 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     return out
   }
 
-  /** Fetches into an empty buffer; false when nothing is there. */
+  /**
+   * Fetches into an empty buffer; false when nothing is there. While more records wait
+   * in the log, the next fetch starts at once, so reading the store overlaps with the
+   * application's work on this buffer.
+   */
   private async fill(c: Cursor, max: number): Promise<boolean> {
     const part = c.part
     if (c.position === part.highWatermark && !part.deleted) return false
     const from = c.position
+    const ahead = c.ahead
+    c.ahead = undefined
     let records: ConsumedMessage[]
     try {
-      records = await this.log.fetch(part, from, max)
+      const fetched = ahead && ahead.from === from ? await ahead.result : await this.log.fetch(part, from, max)
+      if (fetched instanceof KafketteError) throw fetched
+      records = fetched
     } catch (err) {
       if (!(err instanceof KafketteError && err.code === 'OFFSET_OUT_OF_RANGE') || this.autoOffsetReset === 'none') throw err
       if (c.position !== from) return false
@@ -270,6 +282,10 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     if (c.position !== from || records.length === 0) return false
     c.buffer = records
     c.next = 0
+    const next = records[records.length - 1]!.offset + 1
+    if (next < part.highWatermark && c.ahead === undefined) {
+      c.ahead = { from: next, result: this.log.fetch(part, next, max).catch((err: unknown) => (err instanceof KafketteError ? err : new KafketteError('LOG_IO_ERROR', String(err), {}, { cause: err }))) }
+    }
     return true
   }
 

@@ -358,7 +358,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
       for (const w of written) {
         const run = byPartition.get(w.part)!
         if (run.maxTimestamp > w.part.maxTimestamp) w.part.maxTimestamp = run.maxTimestamp
-        w.part.appended(w.base, w.last, w.bytes, w.count)
+        w.part.appended(w.base, w.last, w.bytes)
         w.part.wake()
       }
       for (let i = 0; i < pending.length; i++) pending[i]!.resolve(results[i]!)
@@ -395,9 +395,12 @@ export class CoreLog extends EventEmitter<LogEvents> {
       return out
     }
     const range = partitionRecordsRange(part.topicId, part.index)
-    const wanted = Math.min(256, Math.max(1, Math.ceil(maxRecords / Math.max(1, part.avgBatchRecords)) + 1))
+    // Every batch read is returned (the caller buffers what is beyond maxRecords), so no
+    // read is wasted; each chunk asks for as many batches as the ones read so far suggest.
     const it = this.store.iterator({ gte: recordKey(part.topicId, part.index, offset), lt: range.lt })
     try {
+      let wanted = 1
+      let batches = 0
       while (out.length < maxRecords) {
         const entries = await it.nextv(wanted)
         if (entries.length === 0) break
@@ -405,8 +408,9 @@ export class CoreLog extends EventEmitter<LogEvents> {
           const last = lastOffsetOf(key)
           if (last >= part.highWatermark) return out
           pushRecords(out, part, last, value, offset)
-          if (out.length >= maxRecords) break
         }
+        batches += entries.length
+        wanted = Math.min(256, Math.max(1, Math.ceil(((maxRecords - out.length) * batches) / Math.max(1, out.length))))
       }
     } finally {
       await it.close()

@@ -19,8 +19,6 @@ export class Partition {
   highWatermark: number
   /** The largest timestamp appended so far (the time index keeps it rising). */
   maxTimestamp: number
-  /** Records per batch, averaged over appends since open (sizes store reads). */
-  avgBatchRecords = 1
   /** Set once the topic is deleted. */
   deleted = false
   /** The newest batches, oldest first, contiguous up to the high watermark. */
@@ -42,9 +40,8 @@ export class Partition {
   }
 
   /** Records an acknowledged batch: moves the high watermark, caches it, wakes readers. */
-  appended(baseOffset: number, lastOffset: number, bytes: Buffer, count: number): void {
+  appended(baseOffset: number, lastOffset: number, bytes: Buffer): void {
     this.highWatermark = lastOffset + 1
-    this.avgBatchRecords = this.avgBatchRecords * 0.9 + count * 0.1
     this.recent.push({ baseOffset, lastOffset, bytes })
     this.recentBytes += bytes.length
     while (this.recent.length > CACHE_MAX_BATCHES || (this.recentBytes > CACHE_MAX_BYTES && this.recent.length > 1)) {

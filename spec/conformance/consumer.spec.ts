@@ -44,6 +44,27 @@ describe.each(stores)('consumer on $name', (store) => {
     await log.close()
   })
 
+  it('reads past the recent-batch cache from the store, with read-ahead, and seeks mid-way', async () => {
+    const { log, producer } = await setup()
+    for (let b = 0; b < 200; b++) await producer.send('t', Array.from({ length: 5 }, (_, i) => ({ value: b * 5 + i })))
+    const c = log.consumer({ fromBeginning: true })
+    c.assign([{ topic: 't', partition: 0 }])
+    const first = await c.poll({ maxRecords: 7, timeoutMs: 0 })
+    expect(first.map((m) => m.value)).toEqual([0, 1, 2, 3, 4, 5, 6])
+    // a read-ahead is under way from offset 10; seeking must discard it
+    c.seek({ topic: 't', partition: 0, offset: 500 })
+    expect((await c.poll({ maxRecords: 3, timeoutMs: 0 })).map((m) => m.offset)).toEqual([500, 501, 502])
+    c.seek({ topic: 't', partition: 0, offset: 8 })
+    const rest: number[] = []
+    for (;;) {
+      const batch = await c.poll({ maxRecords: 13, timeoutMs: 0 })
+      if (batch.length === 0) break
+      rest.push(...batch.map((m) => m.offset))
+    }
+    expect(rest).toEqual(Array.from({ length: 992 }, (_, i) => i + 8))
+    await log.close()
+  })
+
   it('seeks inside a batch and re-reads from there', async () => {
     const { log, producer } = await setup()
     await producer.send('t', Array.from({ length: 10 }, (_, i) => ({ value: i })))
