@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   UNKNOWN_MEMBER_ID: { retriable: false, message: 'unknown member id' },
   /** The group is rebalancing; retry after the new assignment. */
   REBALANCE_IN_PROGRESS: { retriable: true, message: 'the group is rebalancing' },
+  /** A member joins a group with an assignor other than the one its members use. */
+  INCONSISTENT_GROUP_PROTOCOL: { retriable: false, message: 'the assignor differs from the group members\' assignor' },
   /** An admin operation refused while the group has members. */
   NON_EMPTY_GROUP: { retriable: false, message: 'the group has members' },
   /** A group id that has neither members nor committed offsets. */

@@ -4,7 +4,28 @@ export type { OpenLogOptions, LogEvents } from './log/log.js'
 export { Producer } from './client/producer.js'
 export type { ProducerOptions } from './client/producer.js'
 export { Consumer } from './client/consumer.js'
-export type { ConsumerOptions, ConsumerEvents, PollOptions, OffsetReset } from './client/consumer.js'
+export type {
+  ConsumerOptions,
+  ConsumerEvents,
+  PollOptions,
+  OffsetReset,
+  RetryOptions,
+  RunConfig,
+  EachMessagePayload,
+  EachBatchPayload,
+  Batch,
+  BatchEvent,
+  CrashEvent,
+  GroupJoinEvent,
+  RebalanceEvent,
+  CommittedPartitionOffset,
+} from './client/consumer.js'
+export { range, roundRobin, cooperativeSticky, ASSIGNORS } from './group/assignors/index.js'
+export type { Assignor, AssignFn, AssignArgs, AssignorMember, AssignorOption } from './group/assignors/index.js'
+export type { GroupListing, OffsetCommit, ResetTarget } from './group/coordinator.js'
+export type { GroupDescription, MemberDescription, GroupState } from './group/group.js'
+export type { GroupOffset } from './group/committed.js'
+export type { LeaveReason } from './group/member.js'
 export { murmur2Partition } from './client/partitioners.js'
 export type { Partitioner, PartitionerArgs } from './client/partitioners.js'
 export { murmur2 } from './util/murmur2.js'

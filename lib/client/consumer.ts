@@ -1,73 +1,101 @@
-// The Consumer's fetch engine: a cursor per assigned partition (its position, a buffer
-// of fetched records, paused or not), polled round-robin. A consumer at the end of its
-// partitions sleeps until an append wakes it; nothing polls the store on a timer.
+// The Consumer: one fetch engine (a cursor per assigned partition: its position, a buffer
+// of fetched records, paused or not, taken round-robin) under the three ways to consume —
+// poll(), for await, run() — with partitions assigned by hand (assign) or by a group
+// (subscribe). A consumer at the end of its partitions sleeps until an append wakes it.
+// In a group, a cursor also tracks `processed` (the next offset to commit): committed
+// offsets only ever cover records the application has finished (at-least-once).
 import { EventEmitter } from 'eventemitter3'
 import { KafketteError } from '../errors.js'
+import { resolveAssignor } from '../group/assignors/index.js'
+import type { AssignorOption } from '../group/assignors/types.js'
+import { assertGroupId, type GroupCoordinator, type OffsetCommit } from '../group/coordinator.js'
+import type { AssignedEvent, LeaveReason, Member, MemberHandle, Subscription } from '../group/member.js'
 import type { CoreLog as Log } from '../log/log.js'
 import type { Partition } from '../log/partition.js'
 import type { ConsumedMessage, TopicPartition, TopicPartitionOffset } from '../types.js'
 import type { TimerHandle } from '../util/clock.js'
 import { assertDuration, assertOffset, assertPartitionNumber, assertPositiveInt, assertTopicName, isPlainObject } from '../util/validate.js'
+import type { CommittedPartitionOffset, ConsumerEvents, ConsumerOptions, Cursor, OffsetReset, PollOptions, RetryOptions, RunConfig } from './consumer-types.js'
+import { Runner } from './runner.js'
 
-/** What a consumer does when its position is outside [log start, high watermark]. */
-export type OffsetReset = 'earliest' | 'latest' | 'none'
+export type {
+  Batch,
+  BatchEvent,
+  CommittedPartitionOffset,
+  ConsumerEvents,
+  ConsumerOptions,
+  CrashEvent,
+  EachBatchPayload,
+  EachMessagePayload,
+  GroupJoinEvent,
+  OffsetReset,
+  PollOptions,
+  RebalanceEvent,
+  RetryOptions,
+  RunConfig,
+} from './consumer-types.js'
 
-/** Options of log.consumer(). */
-export interface ConsumerOptions {
-  /** Start at the log start offset where there is no committed offset (default false: at the high watermark). */
-  fromBeginning?: boolean
-  /** When a position falls out of range: 'earliest', 'latest', or 'none' (poll throws OFFSET_OUT_OF_RANGE). Default: 'earliest' with fromBeginning, else 'latest'. */
-  autoOffsetReset?: OffsetReset
-  /** The most records one poll returns (default 500). */
-  maxPollRecords?: number
-}
-
-/** Options of poll(). */
-export interface PollOptions {
-  /** The most records to return (default: the consumer's maxPollRecords). */
-  maxRecords?: number
-  /** How long to wait on the log's clock when nothing is ready (default 1000; Infinity waits for data or close). */
-  timeoutMs?: number
-}
-
-/** Events a consumer emits (data never travels here: only notices). */
-export interface ConsumerEvents {
-  /** The position of a partition was reset after it fell out of range. */
-  'offset.reset': (event: { topic: string; partition: number; from: number; to: number }) => void
-  /** The consumer closed. */
-  stop: () => void
-}
-
-interface Cursor {
-  readonly topic: string
-  readonly partition: number
-  part: Partition
-  position: number
-  buffer: ConsumedMessage[]
-  next: number
-  paused: boolean
-  /** A fetch already under way from the offset after the buffer (read-ahead). */
-  ahead: { from: number; result: Promise<ConsumedMessage[] | KafketteError> } | undefined
+interface Segment {
+  c: Cursor
+  seq: number
+  records: ConsumedMessage[]
 }
 
 function tpKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`
 }
 
-/** Reads partitions of a log: assigned by hand (assign/seek/poll) or, with a groupId, by a group. */
+interface AssignWaiter {
+  target: number
+  resolve: () => void
+  reject: (err: unknown) => void
+}
+
+/** Reads partitions of a log: assigned by hand (assign/seek/poll) or, with a groupId, by a group (subscribe). */
 export class Consumer extends EventEmitter<ConsumerEvents> {
-  /** @internal */ protected readonly cursors = new Map<string, Cursor>()
-  /** @internal */ protected closed = false
-  private order: Cursor[] = []
+  /** @internal */ readonly cursors = new Map<string, Cursor>()
+  /** @internal */ closed = false
+  /** @internal The cursors in round-robin order. */ order: Cursor[] = []
+  /** @internal Handlers of run() running now. */ handlersRunning = 0
+  /** @internal */ readonly maxPollRecords: number
+  /** @internal */ readonly retry: Required<Omit<RetryOptions, 'restartOnFailure'>> & Pick<RetryOptions, 'restartOnFailure'>
+  /** The consumer's group id, if any. */
+  readonly groupId: string | undefined
   private rr = 0
   private wakers = new Set<() => void>()
-  private readonly maxPollRecords: number
   private readonly autoOffsetReset: OffsetReset
+  private readonly clientId: string
+  private readonly autoCommit: boolean
+  private readonly autoCommitIntervalMs: number
+  private readonly autoCommitThreshold: number | undefined
+  private readonly sessionTimeoutMs: number
+  private readonly heartbeatIntervalMs: number
+  private readonly rebalanceTimeoutMs: number
+  private readonly assignorOption: AssignorOption | undefined
+  private readonly pausedKeys = new Set<string>()
+  private readonly pendingSeeks = new Map<string, number>()
+  private manual = false
+  private subscription: Subscription | undefined
+  private member: Member | undefined
+  private token: object | undefined
+  private joining: Promise<void> | undefined
+  private generationNo = 0
+  private assignCount = 0
+  private assignWaiters: AssignWaiter[] = []
+  private runner: Runner | undefined
+  private pollDepth = 0
+  private commitChain: Promise<unknown> = Promise.resolve()
+  private lastCommitAt: number
+  private processedSinceCommit = 0
+  private autoCommitTimer: TimerHandle | undefined
+  private lastHeartbeatEvent = -Infinity
+  private closing: Promise<void> | undefined
 
   /** @internal Use log.consumer(). */
   constructor(
-    /** @internal */ protected readonly log: Log,
+    /** @internal */ readonly log: Log,
     protected readonly options: ConsumerOptions = {},
+    private readonly coordinatorOf?: () => GroupCoordinator,
   ) {
     super()
     if (!isPlainObject(options)) throw new TypeError('consumer: options must be an object')
@@ -76,17 +104,58 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
       throw new TypeError(`consumer: autoOffsetReset must be 'earliest', 'latest' or 'none', got ${String(options.autoOffsetReset)}`)
     }
     if (options.maxPollRecords !== undefined) assertPositiveInt(options.maxPollRecords, 'consumer: maxPollRecords')
+    if (options.groupId !== undefined) assertGroupId(options.groupId, 'consumer: groupId')
+    else {
+      const groupOnly = (['autoCommit', 'autoCommitIntervalMs', 'autoCommitThreshold', 'sessionTimeoutMs', 'heartbeatIntervalMs', 'rebalanceTimeoutMs', 'assignor'] as const).filter((k) => options[k] !== undefined)
+      if (groupOnly.length > 0) throw new TypeError(`consumer: ${groupOnly.join(', ')} need a groupId`)
+    }
+    if (options.clientId !== undefined && (typeof options.clientId !== 'string' || options.clientId.length === 0)) throw new TypeError('consumer: clientId must be a non-empty string')
+    if (options.autoCommit !== undefined && typeof options.autoCommit !== 'boolean') throw new TypeError('consumer: autoCommit must be a boolean')
+    if (options.autoCommitIntervalMs !== undefined) assertDuration(options.autoCommitIntervalMs, 'consumer: autoCommitIntervalMs')
+    if (options.autoCommitThreshold !== undefined) assertPositiveInt(options.autoCommitThreshold, 'consumer: autoCommitThreshold')
+    if (options.sessionTimeoutMs !== undefined) assertPositiveDuration(options.sessionTimeoutMs, 'consumer: sessionTimeoutMs')
+    if (options.heartbeatIntervalMs !== undefined) assertDuration(options.heartbeatIntervalMs, 'consumer: heartbeatIntervalMs')
+    if (options.rebalanceTimeoutMs !== undefined) assertPositiveDuration(options.rebalanceTimeoutMs, 'consumer: rebalanceTimeoutMs')
+    if (options.assignor !== undefined) resolveAssignor(options.assignor)
+    const retry = options.retry ?? {}
+    if (!isPlainObject(retry)) throw new TypeError('consumer: retry must be an object')
+    if (retry.retries !== undefined && (typeof retry.retries !== 'number' || !Number.isSafeInteger(retry.retries) || retry.retries < 0)) throw new RangeError(`consumer: retry.retries must be an integer ≥ 0, got ${String(retry.retries)}`)
+    if (retry.initialRetryTimeMs !== undefined) assertDuration(retry.initialRetryTimeMs, 'consumer: retry.initialRetryTimeMs')
+    if (retry.maxRetryTimeMs !== undefined) assertDuration(retry.maxRetryTimeMs, 'consumer: retry.maxRetryTimeMs')
+    if (retry.multiplier !== undefined && (typeof retry.multiplier !== 'number' || !Number.isFinite(retry.multiplier) || retry.multiplier < 1)) throw new RangeError(`consumer: retry.multiplier must be a number ≥ 1, got ${String(retry.multiplier)}`)
+    if (retry.restartOnFailure !== undefined && typeof retry.restartOnFailure !== 'function') throw new TypeError('consumer: retry.restartOnFailure must be a function')
     this.maxPollRecords = options.maxPollRecords ?? 500
     this.autoOffsetReset = options.autoOffsetReset ?? (options.fromBeginning ? 'earliest' : 'latest')
+    this.groupId = options.groupId
+    this.clientId = options.clientId ?? 'kafkette'
+    this.autoCommit = options.autoCommit ?? true
+    this.autoCommitIntervalMs = options.autoCommitIntervalMs ?? 5000
+    this.autoCommitThreshold = options.autoCommitThreshold
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? 30_000
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3000
+    this.rebalanceTimeoutMs = options.rebalanceTimeoutMs ?? 60_000
+    this.assignorOption = options.assignor
+    this.retry = {
+      retries: retry.retries ?? 5,
+      initialRetryTimeMs: retry.initialRetryTimeMs ?? 300,
+      maxRetryTimeMs: retry.maxRetryTimeMs ?? 30_000,
+      multiplier: retry.multiplier ?? 2,
+      restartOnFailure: retry.restartOnFailure,
+    }
+    this.lastCommitAt = log.clock.now()
     log.track(this)
   }
 
+  // ── assignment ──────────────────────────────────────────────────────────────
+
   /**
    * Reads exactly these partitions (replacing any earlier assignment). A new partition
-   * starts at its log start offset with fromBeginning, else at its high watermark.
+   * starts at its log start offset with fromBeginning, else at its high watermark. Not for
+   * a consumer with a groupId (ILLEGAL_STATE): it uses subscribe().
    */
   assign(partitions: readonly TopicPartition[]): void {
     this.assertOpen()
+    if (this.groupId !== undefined) throw new KafketteError('ILLEGAL_STATE', `consumer of group ${this.groupId}: use subscribe(); assign() is for consumers without a groupId`, { groupId: this.groupId })
     if (!Array.isArray(partitions)) throw new TypeError('assign: expected an array of { topic, partition }')
     const parts = partitions.map((tp, i) => {
       if (!isPlainObject(tp)) throw new TypeError(`assign: entry ${i} must be { topic, partition }`)
@@ -94,34 +163,59 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
       assertPartitionNumber(tp.partition, `assign: entry ${i} partition`)
       return this.log.requirePartition(tp.topic, tp.partition)
     })
+    this.manual = true
     this.setAssignment(parts.map((part) => ({ part })))
   }
 
   /** @internal Replaces the assignment; partitions kept keep their cursor. */
-  protected setAssignment(next: Array<{ part: Partition; position?: number }>): void {
-    const keep = new Map<string, Cursor>()
-    for (const { part, position } of next) {
-      const key = tpKey(part.topic, part.index)
-      const existing = this.cursors.get(key)
-      if (existing && existing.part === part) {
+  protected setAssignment(next: Array<{ part: Partition; position?: number; committed?: number }>): void {
+    const cursors: Cursor[] = []
+    for (const { part, position, committed } of next) {
+      const existing = this.cursors.get(tpKey(part.topic, part.index))
+      if (existing && existing.part === part && !existing.revoked) {
         if (position !== undefined) this.moveTo(existing, position)
-        keep.set(key, existing)
+        cursors.push(existing)
         continue
       }
-      keep.set(key, {
-        topic: part.topic,
-        partition: part.index,
-        part,
-        position: position ?? (this.options.fromBeginning ? part.logStartOffset : part.highWatermark),
-        buffer: [],
-        next: 0,
-        paused: existing?.paused ?? false,
-        ahead: undefined,
-      })
+      cursors.push(this.newCursor(part, position ?? (this.options.fromBeginning ? part.logStartOffset : part.highWatermark), committed))
+    }
+    this.replaceCursors(cursors)
+  }
+
+  private newCursor(part: Partition, position: number, committed: number | undefined): Cursor {
+    const key = tpKey(part.topic, part.index)
+    return {
+      topic: part.topic,
+      partition: part.index,
+      key,
+      part,
+      position,
+      buffer: [],
+      next: 0,
+      paused: this.pausedKeys.has(key),
+      ahead: undefined,
+      processed: position,
+      delivered: position,
+      committed,
+      revoked: false,
+      seq: 0,
+      attempts: 0,
+      blocked: undefined,
+    }
+  }
+
+  private replaceCursors(cursors: Cursor[]): void {
+    const keep = new Set(cursors)
+    for (const c of this.order) {
+      if (!keep.has(c)) {
+        c.revoked = true
+        this.log.clock.clearTimeout(c.blocked)
+        c.blocked = undefined
+      }
     }
     this.cursors.clear()
-    for (const [k, c] of keep) this.cursors.set(k, c)
-    this.order = [...keep.values()]
+    for (const c of cursors) this.cursors.set(c.key, c)
+    this.order = cursors
     this.rr = 0
     this.wakeup()
   }
@@ -131,19 +225,36 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     return this.order.map((c) => ({ topic: c.topic, partition: c.partition }))
   }
 
-  /** Moves a partition's position: the next poll returns `offset` onwards. Checked against the log at the next poll. */
+  /**
+   * Moves a partition's position: the next record handed out is at `offset` (checked
+   * against the log at the next fetch). In a group, `offset` is also what the next
+   * commit records; a partition not assigned yet is moved when it is assigned.
+   */
   seek(target: TopicPartitionOffset): void {
     this.assertOpen()
     if (!isPlainObject(target)) throw new TypeError('seek: expected { topic, partition, offset }')
     assertTopicName(target.topic)
     assertPartitionNumber(target.partition, 'seek: partition')
     assertOffset(target.offset, 'seek: offset')
-    this.moveTo(this.requireCursor(target.topic, target.partition), target.offset)
+    const c = this.cursors.get(tpKey(target.topic, target.partition))
+    if (!c && this.subscription) {
+      this.log.requirePartition(target.topic, target.partition)
+      this.pendingSeeks.set(tpKey(target.topic, target.partition), target.offset)
+      return
+    }
+    const cursor = c ?? this.requireCursor(target.topic, target.partition)
+    this.moveTo(cursor, target.offset)
+    cursor.seq++
+    cursor.processed = target.offset
+    cursor.delivered = target.offset
+    cursor.attempts = 0
+    this.log.clock.clearTimeout(cursor.blocked)
+    cursor.blocked = undefined
     this.wakeup()
   }
 
-  /** @internal */
-  protected moveTo(cursor: Cursor, offset: number): void {
+  /** @internal Sets a cursor's position, dropping what it had fetched. */
+  moveTo(cursor: Cursor, offset: number): void {
     cursor.position = offset
     cursor.buffer = []
     cursor.next = 0
@@ -171,20 +282,25 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     }))
   }
 
-  /** Stops returning records of these partitions (a topic without partition: all of its partitions). */
+  /** Stops handing out records of these partitions (a topic without partitions: all of its partitions); kept across rebalances. */
   pause(targets: ReadonlyArray<{ topic: string; partitions?: number[]; partition?: number }>): void {
     this.setPaused(targets, true)
   }
 
-  /** Returns records of these partitions again. */
+  /** Hands out records of these partitions again. */
   resume(targets: ReadonlyArray<{ topic: string; partitions?: number[]; partition?: number }>): void {
     this.setPaused(targets, false)
     this.wakeup()
   }
 
-  /** The paused partitions. */
+  /** The paused partitions, by topic then partition. */
   paused(): TopicPartition[] {
-    return this.order.filter((c) => c.paused).map((c) => ({ topic: c.topic, partition: c.partition }))
+    return [...this.pausedKeys]
+      .map((k) => {
+        const i = k.indexOf('\u0000')
+        return { topic: k.slice(0, i), partition: Number(k.slice(i + 1)) }
+      })
+      .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition))
   }
 
   private setPaused(targets: ReadonlyArray<{ topic: string; partitions?: number[]; partition?: number }>, paused: boolean): void {
@@ -193,25 +309,102 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     for (const t of targets) {
       if (!isPlainObject(t)) throw new TypeError('pause/resume: each entry must be { topic, partitions? }')
       assertTopicName(t.topic)
-      const only = t.partitions ?? (t.partition !== undefined ? [t.partition] : undefined)
-      for (const c of this.order) {
-        if (c.topic === t.topic && (only === undefined || only.includes(c.partition))) c.paused = paused
+      let only = t.partitions ?? (t.partition !== undefined ? [t.partition] : undefined)
+      if (only !== undefined) {
+        if (!Array.isArray(only)) throw new TypeError('pause/resume: partitions must be an array of partition numbers')
+        only.forEach((p) => assertPartitionNumber(p, 'pause/resume: partition'))
+      } else {
+        const count = this.log.topics.get(t.topic)?.partitions.length ?? 0
+        only = Array.from({ length: count }, (_, p) => p)
+        for (const c of this.order) if (c.topic === t.topic && !only.includes(c.partition)) only.push(c.partition)
+        if (!paused) for (const k of this.pausedKeys) if (k.startsWith(`${t.topic}\u0000`)) this.pausedKeys.delete(k)
+      }
+      for (const p of only) {
+        const key = tpKey(t.topic, p)
+        if (paused) this.pausedKeys.add(key)
+        else this.pausedKeys.delete(key)
+        const c = this.cursors.get(key)
+        if (c) c.paused = paused
       }
     }
   }
 
+  // ── the engine ──────────────────────────────────────────────────────────────
+
   /**
    * Returns the next records of the assigned partitions (round-robin, order kept within
    * each), waiting up to `timeoutMs` on the log's clock when none are ready. Returns []
-   * on timeout or once the consumer is closed.
+   * on timeout or once the consumer is closed. In a group, calling poll again says the
+   * records of the previous poll are processed (they are what the next commit covers).
    */
   async poll(options: PollOptions = {}): Promise<ConsumedMessage[]> {
     this.assertOpen()
     if (!isPlainObject(options)) throw new TypeError('poll: options must be an object')
+    this.assertNotRunning('poll')
     const maxRecords = options.maxRecords ?? this.maxPollRecords
     assertPositiveInt(maxRecords, 'poll: maxRecords')
     const timeoutMs = options.timeoutMs ?? 1000
     if (timeoutMs !== Infinity) assertDuration(timeoutMs, 'poll: timeoutMs')
+    this.pollDepth++
+    try {
+      this.markDelivered()
+      await this.groupStep()
+      const segments = await this.pollSegments(maxRecords, timeoutMs)
+      const out: ConsumedMessage[] = []
+      for (const s of segments) {
+        s.c.delivered = s.records[s.records.length - 1]!.offset + 1
+        for (const m of s.records) out.push(m)
+      }
+      return out
+    } finally {
+      this.pollDepth--
+    }
+  }
+
+  /** Yields records one by one until the consumer is closed; in a group, a record counts as processed once the loop asks for the next. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<ConsumedMessage, void, undefined> {
+    this.assertNotRunning('for await')
+    let pending: { s: Segment; i: number } | undefined
+    try {
+      while (!this.closed) {
+        this.assertNotRunning('for await')
+        this.pollDepth++
+        let segments: Segment[]
+        try {
+          await this.groupStep()
+          segments = await this.pollSegments(this.maxPollRecords, Infinity)
+        } finally {
+          this.pollDepth--
+        }
+        for (const s of segments) {
+          const c = s.c
+          for (let i = 0; i < s.records.length; i++) {
+            if (this.closed) return
+            if (c.revoked || c.seq !== s.seq || this.cursors.get(c.key) !== c) break
+            const m = s.records[i]!
+            c.delivered = m.offset + 1
+            pending = { s, i }
+            yield m
+            pending = undefined
+            if (c.seq === s.seq) c.processed = m.offset + 1
+            this.processedSinceCommit++
+            this.beat()
+          }
+        }
+      }
+    } finally {
+      // Records taken but never yielded go back: the next read starts at the first of them.
+      if (pending) this.rewindSegment(pending.s, pending.i + 1)
+    }
+  }
+
+  private rewindSegment(s: Segment, from: number): void {
+    const c = s.c
+    if (from < s.records.length && !c.revoked && c.seq === s.seq && this.cursors.get(c.key) === c) this.moveTo(c, s.records[from]!.offset)
+  }
+
+  /** Takes ready records, waiting for data up to `timeoutMs`. */
+  private async pollSegments(maxRecords: number, timeoutMs: number): Promise<Segment[]> {
     const deadline = timeoutMs === Infinity ? Infinity : this.log.clock.now() + timeoutMs
     for (;;) {
       if (this.closed) return []
@@ -219,40 +412,47 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
       if (out.length > 0 || this.closed) return out
       const left = deadline - this.log.clock.now()
       if (left <= 0) return []
-      if (!this.ready()) await this.waitForData(left)
+      if (!this.ready()) await this.waitForData(left, this.order)
     }
   }
 
-  /** Yields records one by one until the consumer is closed. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<ConsumedMessage, void, undefined> {
-    while (!this.closed) {
-      const batch = await this.poll({ timeoutMs: Infinity })
-      for (const m of batch) yield m
-    }
-  }
-
-  /** @internal Up to `max` ready records, fetching from the log where a buffer is empty. */
-  protected async take(max: number): Promise<ConsumedMessage[]> {
-    const out: ConsumedMessage[] = []
-    const n = this.order.length
-    for (let k = 0; k < n && out.length < max; k++) {
-      const c = this.order[(this.rr + k) % n]!
-      if (c.paused) continue
-      if (c.next >= c.buffer.length) {
-        if (!(await this.fill(c, max - out.length))) continue
-        if (this.closed || this.cursors.get(tpKey(c.topic, c.partition)) !== c || c.paused) continue
-      }
-      const end = Math.min(c.buffer.length, c.next + (max - out.length))
-      for (let i = c.next; i < end; i++) out.push(c.buffer[i]!)
-      c.next = end
-      c.position = out[out.length - 1]!.offset + 1
-      if (c.next >= c.buffer.length) {
-        c.buffer = []
-        c.next = 0
-      }
+  /** Up to `max` ready records, round-robin over the cursors, fetching where a buffer is empty. */
+  private async take(max: number): Promise<Segment[]> {
+    const out: Segment[] = []
+    let count = 0
+    const order = this.order
+    const n = order.length
+    for (let k = 0; k < n && count < max; k++) {
+      const c = order[(this.rr + k) % n]!
+      if (c.paused || c.revoked) continue
+      const seq = c.seq
+      const records = await this.takeFrom(c, max - count)
+      if (records.length === 0) continue
+      out.push({ c, seq, records })
+      count += records.length
     }
     if (n > 0) this.rr = (this.rr + 1) % n
-    return out
+    this.beat()
+    // A cursor revoked while a later one was fetching: its records are not handed out.
+    return out.some((s) => s.c.revoked || s.c.seq !== s.seq) ? out.filter((s) => !s.c.revoked && s.c.seq === s.seq) : out
+  }
+
+  /** @internal Up to `max` records of one cursor, fetching when its buffer is empty; [] when none are ready. */
+  async takeFrom(c: Cursor, max: number): Promise<ConsumedMessage[]> {
+    if (c.next >= c.buffer.length) {
+      if (!(await this.fill(c, max))) return []
+      if (this.closed || this.cursors.get(c.key) !== c || c.paused || c.revoked) return []
+    }
+    const start = c.next
+    const end = Math.min(c.buffer.length, start + max)
+    const records = start === 0 && end === c.buffer.length ? c.buffer : c.buffer.slice(start, end)
+    c.next = end
+    c.position = records[records.length - 1]!.offset + 1
+    if (c.next >= c.buffer.length) {
+      c.buffer = []
+      c.next = 0
+    }
+    return records
   }
 
   /**
@@ -264,6 +464,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     const part = c.part
     if (c.position === part.highWatermark && !part.deleted) return false
     const from = c.position
+    const highWatermark = part.highWatermark
     const ahead = c.ahead
     c.ahead = undefined
     let records: ConsumedMessage[]
@@ -276,10 +477,21 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
       if (c.position !== from) return false
       const to = this.autoOffsetReset === 'earliest' ? part.logStartOffset : part.highWatermark
       this.moveTo(c, to)
+      if (c.processed === from) c.processed = to
+      if (c.delivered === from) c.delivered = to
       this.emit('offset.reset', { topic: c.topic, partition: c.partition, from, to })
       return this.fill(c, max)
     }
-    if (c.position !== from || records.length === 0) return false
+    if (c.position !== from) return false
+    if (records.length === 0) {
+      // Nothing left below the high watermark (compaction can leave a gap at the end): skip to it.
+      if (from < highWatermark) {
+        c.position = highWatermark
+        if (c.processed === from) c.processed = highWatermark
+        if (c.delivered === from) c.delivered = highWatermark
+      }
+      return false
+    }
     c.buffer = records
     c.next = 0
     const next = records[records.length - 1]!.offset + 1
@@ -289,15 +501,19 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     return true
   }
 
+  /** @internal True when the cursor has records buffered or waiting in the log. */
+  hasData(c: Cursor): boolean {
+    return c.next < c.buffer.length || c.position !== c.part.highWatermark || c.part.deleted
+  }
+
   /** True when some unpaused partition has records ready or waiting in the log. */
   private ready(): boolean {
-    for (const c of this.order) {
-      if (!c.paused && (c.next < c.buffer.length || c.position !== c.part.highWatermark || c.part.deleted)) return true
-    }
+    for (const c of this.order) if (!c.paused && !c.revoked && this.hasData(c)) return true
     return false
   }
 
-  private waitForData(ms: number): Promise<void> {
+  /** @internal Waits (up to `ms` on the log's clock) for an append to one of `cursors`, or a wakeup(). */
+  waitForData(ms: number, cursors: readonly Cursor[]): Promise<void> {
     return new Promise<void>((resolve) => {
       const cancels: Array<() => void> = []
       let timer: TimerHandle | undefined
@@ -308,13 +524,13 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
         resolve()
       }
       this.wakers.add(done)
-      for (const c of this.order) if (!c.paused) cancels.push(c.part.onNextAppend(done))
+      for (const c of cursors) if (!c.paused) cancels.push(c.part.onNextAppend(done))
       if (ms !== Infinity) timer = this.log.clock.setTimeout(done, ms)
     })
   }
 
-  /** @internal Ends any wait in poll, so it looks again. */
-  protected wakeup(): void {
+  /** @internal Ends every wait of poll, for await and run, so they look again. */
+  wakeup(): void {
     for (const w of [...this.wakers]) w()
   }
 
@@ -325,18 +541,443 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     return c
   }
 
-  /** Ends every wait and iteration; later calls throw LOG_CLOSED. */
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
+  // ── groups ──────────────────────────────────────────────────────────────────
+
+  /** This member's id in its group, while it is a member. */
+  get memberId(): string | undefined {
+    return this.member?.memberId
+  }
+
+  /** The generation of the member's current assignment (0 before the first). */
+  get generation(): number {
+    return this.generationNo
+  }
+
+  /**
+   * Joins the consumer's group reading these topics (names, and patterns that also match
+   * topics created later), replacing any earlier subscription, and resolves once the
+   * member's assignment is known. A topic name must exist unless the log auto-creates topics.
+   */
+  async subscribe(topics: string | RegExp | ReadonlyArray<string | RegExp>): Promise<void> {
+    this.assertOpen()
+    if (this.groupId === undefined) throw new KafketteError('INVALID_GROUP_ID', 'subscribe needs a consumer with a groupId; without one, use assign()')
+    if (this.manual) throw new KafketteError('ILLEGAL_STATE', 'this consumer uses assign(); subscribe and assign do not mix', { groupId: this.groupId })
+    const list = typeof topics === 'string' || topics instanceof RegExp ? [topics] : topics
+    if (!Array.isArray(list) || list.length === 0) throw new TypeError('subscribe: expected a topic, a RegExp, or a non-empty array of them')
+    const names: string[] = []
+    const patterns: RegExp[] = []
+    for (const t of list) {
+      if (t instanceof RegExp) patterns.push(new RegExp(t.source, t.flags.replace(/[gy]/g, '')))
+      else {
+        assertTopicName(t)
+        if (!names.includes(t)) names.push(t)
+      }
+    }
+    for (const t of names) await this.log.ensureTopic(t)
+    this.assertOpen()
+    this.subscription = { topics: names, patterns }
+    const target = this.assignCount + 1
+    const waiting = this.waitForAssignment(target)
+    if (this.member) this.coordinator().resubscribe(this.member, this.subscription)
+    else await this.join().catch((err: unknown) => this.failWaiters(err))
+    await waiting
+  }
+
+  /** The topics and patterns this consumer subscribes to. */
+  subscriptions(): { topics: string[]; patterns: RegExp[] } {
+    return { topics: [...(this.subscription?.topics ?? [])], patterns: [...(this.subscription?.patterns ?? [])] }
+  }
+
+  /**
+   * Runs handlers over the records of the assigned partitions until stop() or close():
+   * `eachMessage` one record at a time, or `eachBatch` a partition's batch at a time; up to
+   * `partitionsConsumedConcurrently` partitions at once, each in order. Resolves once the
+   * first assignment is known (at once without a group). ILLEGAL_STATE if already running.
+   */
+  async run(config: RunConfig): Promise<void> {
+    this.assertOpen()
+    if (this.runner) throw new KafketteError('ILLEGAL_STATE', 'run() was already called; stop() first', { groupId: this.groupId })
+    if (this.pollDepth > 0) throw new KafketteError('ILLEGAL_STATE', 'run() while poll or for await reads this consumer', { groupId: this.groupId })
+    if (this.groupId !== undefined && !this.subscription) throw new KafketteError('ILLEGAL_STATE', 'subscribe() before run()', { groupId: this.groupId })
+    const runner = new Runner(this, config)
+    this.runner = runner
+    if (this.groupId !== undefined && !this.member) {
+      const waiting = this.waitForAssignment(this.assignCount + 1)
+      try {
+        await this.join()
+        await waiting
+      } catch (err) {
+        if (this.runner === runner) this.runner = undefined
+        throw err
+      }
+    }
+    if (this.runner === runner && !this.closed) runner.start()
+  }
+
+  /** True while run() is running. */
+  get running(): boolean {
+    return this.runner !== undefined
+  }
+
+  /**
+   * Commits offsets of this member's partitions. Without arguments: what was processed
+   * (in poll and for await, everything handed out so far; in run, what handlers finished
+   * or resolveOffset marked). With offsets: exactly those (the next offset to read).
+   * UNKNOWN_MEMBER_ID when the member was removed, REBALANCE_IN_PROGRESS for a partition it
+   * does not own, OFFSET_OUT_OF_RANGE above the high watermark.
+   */
+  async commit(offsets?: readonly OffsetCommit[]): Promise<TopicPartitionOffset[]> {
+    this.assertOpen()
+    if (this.groupId === undefined) throw new KafketteError('INVALID_GROUP_ID', 'commit needs a consumer with a groupId')
+    if (offsets !== undefined && !Array.isArray(offsets)) throw new TypeError('commit: expected an array of { topic, partition, offset }')
+    const member = this.requireMember()
+    if (offsets === undefined) {
+      if (!this.runner) this.markDelivered()
+      return this.commitCursors(member, this.order, false)
+    }
+    const entries = offsets.map((o) => {
+      const c = isPlainObject(o) ? this.cursors.get(tpKey(o.topic, o.partition)) : undefined
+      return { ...o, c, before: c?.processed }
+    })
+    return this.enqueueCommit(member, entries)
+  }
+
+  /** The group's committed offsets for these partitions (default: the assignment); `offset` is null where none is committed. */
+  async committed(partitions?: readonly TopicPartition[]): Promise<CommittedPartitionOffset[]> {
+    this.assertOpen()
+    if (this.groupId === undefined) throw new KafketteError('INVALID_GROUP_ID', 'committed needs a consumer with a groupId')
+    const list = partitions ?? this.assignment()
+    if (!Array.isArray(list)) throw new TypeError('committed: expected an array of { topic, partition }')
+    const parts = list.map((tp, i) => {
+      if (!isPlainObject(tp)) throw new TypeError(`committed: entry ${i} must be { topic, partition }`)
+      assertTopicName(tp.topic)
+      assertPartitionNumber(tp.partition, `committed: entry ${i} partition`)
+      return this.log.requirePartition(tp.topic, tp.partition)
+    })
+    const coordinator = this.coordinator()
+    await coordinator.prepare(this.groupId)
+    return parts.map((part) => {
+      const c = coordinator.committed(this.groupId!, part)
+      return { topic: part.topic, partition: part.index, offset: c?.offset ?? null, metadata: c?.metadata ?? null }
+    })
+  }
+
+  /** Shows the group the member is alive (poll, for await and run do it on their own). UNKNOWN_MEMBER_ID once removed. */
+  heartbeat(): void {
+    this.assertOpen()
+    if (this.subscription && !this.member && !this.joining) {
+      throw new KafketteError('UNKNOWN_MEMBER_ID', `this consumer is not a member of group ${this.groupId} (it was removed)`, { groupId: this.groupId })
+    }
+    this.beat()
+  }
+
+  /** @internal Records a sign of life. */
+  beat(): void {
+    const m = this.member
+    if (!m) return
+    const now = this.log.clock.now()
+    m.lastSeen = now
+    if (now - this.lastHeartbeatEvent >= this.heartbeatIntervalMs) {
+      this.lastHeartbeatEvent = now
+      this.emit('heartbeat', { groupId: m.groupId, memberId: m.memberId, generation: this.generationNo })
+    }
+  }
+
+  /** @internal Before reading: rejoin a group that removed this member, and commit if due. */
+  async groupStep(): Promise<void> {
+    if (this.groupId === undefined) return
+    if (this.subscription && !this.member && !this.closed) await this.join()
+    await this.maybeAutoCommit()
+  }
+
+  private coordinator(): GroupCoordinator {
+    if (!this.coordinatorOf) throw new KafketteError('ILLEGAL_STATE', 'this consumer was not opened by log.consumer()')
+    return this.coordinatorOf()
+  }
+
+  private requireMember(): Member {
+    if (!this.subscription) throw new KafketteError('ILLEGAL_STATE', `subscribe() first: this consumer is not in group ${this.groupId}`, { groupId: this.groupId })
+    if (!this.member) {
+      if (this.joining) throw new KafketteError('REBALANCE_IN_PROGRESS', `this consumer is joining group ${this.groupId}`, { groupId: this.groupId })
+      throw new KafketteError('UNKNOWN_MEMBER_ID', `this consumer is not a member of group ${this.groupId} (it was removed)`, { groupId: this.groupId })
+    }
+    return this.member
+  }
+
+  private join(): Promise<void> {
+    if (this.member || !this.subscription) return Promise.resolve()
+    if (!this.joining) {
+      const groupId = this.groupId!
+      this.joining = (async () => {
+        const coordinator = this.coordinator()
+        await coordinator.prepare(groupId)
+        this.assertOpen()
+        if (this.member || !this.subscription) return
+        const token = {}
+        this.token = token
+        this.member = coordinator.join(groupId, {
+          clientId: this.clientId,
+          subscription: this.subscription,
+          assignor: resolveAssignor(this.assignorOption),
+          sessionTimeoutMs: this.sessionTimeoutMs,
+          rebalanceTimeoutMs: this.rebalanceTimeoutMs,
+          handle: this.handle(token),
+        })
+        this.lastCommitAt = this.log.clock.now()
+        this.armAutoCommit()
+      })().finally(() => {
+        this.joining = undefined
+      })
+    }
+    return this.joining
+  }
+
+  private handle(token: object): MemberHandle {
+    const live = (): boolean => this.token === token
+    return {
+      rebalancing: () => {
+        if (live() && this.member) this.emit('group.rebalancing', { groupId: this.member.groupId, memberId: this.member.memberId })
+      },
+      revoke: async (partitions) => {
+        if (live()) await this.revokePartitions(partitions)
+      },
+      assigned: (event) => {
+        if (live()) this.applyAssignment(event)
+      },
+      removed: (reason, error) => {
+        if (live()) this.removedFromGroup(reason, error)
+      },
+      idle: () => (this.runner ? this.handlersRunning === 0 : this.pollDepth > 0),
+    }
+  }
+
+  private async revokePartitions(partitions: TopicPartition[]): Promise<void> {
+    const cursors: Cursor[] = []
+    for (const tp of partitions) {
+      const c = this.cursors.get(tpKey(tp.topic, tp.partition))
+      if (!c) continue
+      c.revoked = true
+      this.log.clock.clearTimeout(c.blocked)
+      c.blocked = undefined
+      cursors.push(c)
+    }
     this.wakeup()
-    this.log.untrack(this)
+    try {
+      if (this.runner) await this.runner.drain(cursors)
+      const member = this.member
+      if (member && this.autoCommit) await this.commitCursors(member, cursors, true).catch((error: unknown) => this.emit('commit.failed', { groupId: this.groupId!, memberId: member.memberId, error }))
+    } finally {
+      const gone = new Set(cursors)
+      this.replaceCursors(this.order.filter((c) => !gone.has(c)))
+    }
+  }
+
+  private applyAssignment(event: AssignedEvent): void {
+    const coordinator = this.coordinator()
+    this.generationNo = event.generation
+    const cursors: Cursor[] = []
+    for (const tp of event.assignment) {
+      const key = tpKey(tp.topic, tp.partition)
+      const existing = this.cursors.get(key)
+      if (existing && !existing.revoked) {
+        cursors.push(existing)
+        continue
+      }
+      const part = this.log.requirePartition(tp.topic, tp.partition)
+      const committed = coordinator.committed(event.groupId, part)?.offset
+      const sought = this.pendingSeeks.get(key)
+      this.pendingSeeks.delete(key)
+      const position = sought ?? committed ?? (this.options.fromBeginning ? part.logStartOffset : part.highWatermark)
+      cursors.push(this.newCursor(part, position, committed))
+    }
+    this.replaceCursors(cursors)
+    this.assignCount++
+    this.beat()
+    const { assigned, revoked, ...join } = event
+    this.emit('group.join', join)
+    this.emit('group.rebalance', { groupId: event.groupId, memberId: event.memberId, generation: event.generation, revoked, assigned, assignment: event.assignment })
+    const ready = this.assignWaiters.filter((w) => w.target <= this.assignCount)
+    this.assignWaiters = this.assignWaiters.filter((w) => w.target > this.assignCount)
+    for (const w of ready) w.resolve()
+  }
+
+  private removedFromGroup(reason: LeaveReason, error?: KafketteError): void {
+    const member = this.member!
+    this.member = undefined
+    this.token = undefined
+    this.log.clock.clearTimeout(this.autoCommitTimer)
+    this.autoCommitTimer = undefined
+    this.replaceCursors([])
+    this.emit('group.leave', { groupId: member.groupId, memberId: member.memberId, reason })
+    if (error) {
+      this.subscription = undefined
+      this.failWaiters(error)
+      this.emit('crash', { error, restart: false, groupId: member.groupId })
+      if (this.runner) void this.stop()
+    } else if (this.assignWaiters.length > 0 && !this.closed) {
+      void this.join().catch((err: unknown) => this.failWaiters(err))
+    }
+  }
+
+  private waitForAssignment(target: number): Promise<void> {
+    if (this.assignCount >= target) return Promise.resolve()
+    return new Promise((resolve, reject) => this.assignWaiters.push({ target, resolve, reject }))
+  }
+
+  private failWaiters(err: unknown): void {
+    for (const w of this.assignWaiters.splice(0)) w.reject(err)
+  }
+
+  // ── commits ─────────────────────────────────────────────────────────────────
+
+  /** In poll and for await: records handed out are processed once the application asks for more (or commits, or closes). */
+  private markDelivered(): void {
+    if (this.runner) return
+    for (const c of this.order) {
+      if (c.processed !== c.delivered) {
+        this.processedSinceCommit += Math.max(0, c.delivered - c.processed)
+        c.processed = c.delivered
+      }
+    }
+  }
+
+  /** @internal Counts processed records toward autoCommitThreshold. */
+  countProcessed(n: number): void {
+    this.processedSinceCommit += n
+  }
+
+  /** @internal Commits processed offsets when autoCommit says it is time. */
+  maybeAutoCommit(): Promise<void> | undefined {
+    const member = this.member
+    if (!this.autoCommit || !member) return undefined
+    const due = this.log.clock.now() - this.lastCommitAt >= this.autoCommitIntervalMs || (this.autoCommitThreshold !== undefined && this.processedSinceCommit >= this.autoCommitThreshold)
+    if (!due) return undefined
+    return this.autoCommitNow(member)
+  }
+
+  private async autoCommitNow(member: Member): Promise<void> {
+    try {
+      await this.commitCursors(member, this.order, true)
+    } catch (error) {
+      this.emit('commit.failed', { groupId: member.groupId, memberId: member.memberId, error })
+    }
+  }
+
+  private armAutoCommit(): void {
+    this.log.clock.clearTimeout(this.autoCommitTimer)
+    this.autoCommitTimer = undefined
+    if (!this.autoCommit || this.autoCommitIntervalMs === 0) return
+    const tick = (): void => {
+      this.autoCommitTimer = undefined
+      const member = this.member
+      if (!member || this.closed) return
+      this.autoCommitTimer = this.log.clock.setTimeout(tick, this.autoCommitIntervalMs)
+      if (this.log.clock.now() - this.lastCommitAt >= this.autoCommitIntervalMs) void this.autoCommitNow(member)
+    }
+    this.autoCommitTimer = this.log.clock.setTimeout(tick, this.autoCommitIntervalMs)
+  }
+
+  /** @internal The processed offsets not yet committed. */
+  uncommitted(): TopicPartitionOffset[] {
+    return this.order.filter((c) => c.processed !== c.committed).map((c) => ({ topic: c.topic, partition: c.partition, offset: c.processed }))
+  }
+
+  /** Commits each cursor's processed offset where it differs from what was committed. `auto` skips offsets the log no longer holds. */
+  private commitCursors(member: Member, cursors: readonly Cursor[], auto: boolean): Promise<TopicPartitionOffset[]> {
+    const entries = cursors
+      .filter((c) => c.processed !== c.committed && !c.part.deleted && (!auto || c.processed <= c.part.highWatermark))
+      .map((c) => ({ topic: c.topic, partition: c.partition, offset: c.processed, c }))
+    if (entries.length === 0) {
+      this.lastCommitAt = this.log.clock.now()
+      this.processedSinceCommit = 0
+      return Promise.resolve([])
+    }
+    return this.enqueueCommit(member, entries)
+  }
+
+  /**
+   * Commits in call order (one at a time per consumer), then records what each cursor has
+   * committed. An entry with `before` is an explicit commit: it also becomes the cursor's
+   * processed offset, unless the cursor moved on meanwhile.
+   */
+  private enqueueCommit(member: Member, entries: Array<OffsetCommit & { c: Cursor | undefined; before?: number | undefined }>): Promise<TopicPartitionOffset[]> {
+    const run = this.commitChain.then(async () => {
+      const done = await this.coordinator().commitMember(member, entries)
+      for (const e of entries) {
+        if (!e.c) continue
+        if ('before' in e && e.c.processed === e.before) e.c.processed = e.offset
+        e.c.committed = e.offset
+      }
+      this.lastCommitAt = this.log.clock.now()
+      this.processedSinceCommit = 0
+      this.emit('commit', { groupId: member.groupId, memberId: member.memberId, offsets: done })
+      return done
+    })
+    this.commitChain = run.catch(() => undefined)
+    return run
+  }
+
+  // ── stop and close ──────────────────────────────────────────────────────────
+
+  /** Stops run() (waiting for the handlers in flight), commits what was processed, and leaves the group; subscribe() or run() again to rejoin. */
+  async stop(): Promise<void> {
+    if (this.closed) return
+    await this.halt()
     this.emit('stop')
   }
 
+  private async halt(): Promise<void> {
+    const runner = this.runner
+    this.runner = undefined
+    if (runner) await runner.stop()
+    if (this.joining) await this.joining.catch(() => undefined)
+    const member = this.member
+    if (member) {
+      if (!runner) this.markDelivered()
+      if (this.autoCommit) await this.commitCursors(member, this.order, true).catch((error: unknown) => this.emit('commit.failed', { groupId: member.groupId, memberId: member.memberId, error }))
+      await this.commitChain
+      this.member = undefined
+      this.token = undefined
+      this.coordinator().leave(member)
+      this.emit('group.leave', { groupId: member.groupId, memberId: member.memberId, reason: 'leave' })
+    }
+    this.log.clock.clearTimeout(this.autoCommitTimer)
+    this.autoCommitTimer = undefined
+    if (this.groupId !== undefined) this.replaceCursors([])
+    for (const c of this.order) {
+      this.log.clock.clearTimeout(c.blocked)
+      c.blocked = undefined
+    }
+  }
+
+  /** Stops run(), commits what was processed (with autoCommit), leaves the group, and ends every wait and iteration; later calls throw LOG_CLOSED. */
+  async close(): Promise<void> {
+    if (this.closing) return this.closing
+    this.closing = (async () => {
+      this.closed = true
+      this.wakeup()
+      try {
+        await this.halt()
+      } finally {
+        this.failWaiters(new KafketteError('LOG_CLOSED', 'the consumer closed', { groupId: this.groupId }))
+        this.log.untrack(this)
+        this.emit('stop')
+      }
+    })()
+    return this.closing
+  }
+
   /** @internal */
-  protected assertOpen(): void {
+  assertOpen(): void {
     if (this.closed) throw new KafketteError('LOG_CLOSED', 'the consumer is closed')
     this.log.assertOpen()
   }
+
+  private assertNotRunning(what: string): void {
+    if (this.runner) throw new KafketteError('ILLEGAL_STATE', `${what} while run() is running`, { groupId: this.groupId })
+  }
+}
+
+function assertPositiveDuration(value: unknown, what: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new RangeError(`${what} must be a number of milliseconds > 0, got ${String(value)}`)
 }

@@ -3,21 +3,87 @@ import { CoreLog, type OpenLogOptions } from '../log/log.js'
 import { Store } from '../storage/store.js'
 import { SystemClock } from '../util/clock.js'
 import { assertPositiveInt, isPlainObject } from '../util/validate.js'
+import { GroupCoordinator, type GroupListing, type OffsetCommit, type ResetTarget } from '../group/coordinator.js'
+import type { GroupOffset } from '../group/committed.js'
+import type { GroupDescription } from '../group/group.js'
+import type { TopicPartitionOffset } from '../types.js'
 import { Consumer, type ConsumerOptions } from './consumer.js'
 import { Producer, type ProducerOptions } from './producer.js'
 
-/** A log: topics of partitions, with producers and consumers. Open one with openLog(). */
+/** A log: topics of partitions, with producers, consumers and consumer groups. Open one with openLog(). */
 export class Log extends CoreLog {
+  private coordinator: GroupCoordinator | undefined
+
   /** A producer that sends to this log's topics. */
   producer(options: ProducerOptions = {}): Producer {
     this.assertOpen()
     return new Producer(this, options)
   }
 
-  /** A consumer of this log's partitions. */
+  /** A consumer of this log's partitions; with `groupId`, a member of that consumer group. */
   consumer(options: ConsumerOptions = {}): Consumer {
     this.assertOpen()
-    return new Consumer(this, options)
+    return new Consumer(this, options, () => this.groups())
+  }
+
+  /** @internal The group coordinator, created on first use. */
+  groups(): GroupCoordinator {
+    if (!this.coordinator) this.coordinator = new GroupCoordinator(this)
+    return this.coordinator
+  }
+
+  // ── consumer groups ───────────────────────────────────────────────────────────
+
+  /** Every group with members or committed offsets: `[{ groupId, state, protocolType, members }]`, sorted by id. */
+  listGroups(): Promise<GroupListing[]> {
+    this.assertOpen()
+    return this.groups().listGroups()
+  }
+
+  /** A group's state, generation, assignor (`protocol`), leader and members with their assignments; an unknown group is `Dead` with no members. */
+  describeGroup(groupId: string): Promise<GroupDescription> {
+    this.assertOpen()
+    return this.groups().describeGroup(groupId)
+  }
+
+  /** A group's committed offsets `[{ topic, partition, offset, metadata }]` (optionally only on `topics`). */
+  fetchOffsets(groupId: string, topics?: readonly string[]): Promise<GroupOffset[]> {
+    this.assertOpen()
+    return this.groups().fetchOffsets(groupId, topics)
+  }
+
+  /** Sets a group's committed offsets. NON_EMPTY_GROUP while it has members; OFFSET_OUT_OF_RANGE above a high watermark. */
+  commitOffsets(groupId: string, offsets: readonly OffsetCommit[]): Promise<void> {
+    this.assertOpen()
+    return this.groups().commitOffsets(groupId, offsets)
+  }
+
+  /**
+   * Moves a group's committed offsets on every partition of `topic` to the log start
+   * ('earliest'), the high watermark ('latest'), an offset (clamped to the partition's
+   * range) or the first offset at or after `{ timestamp }`. NON_EMPTY_GROUP while it has members.
+   */
+  resetOffsets(groupId: string, topic: string, options: { to: ResetTarget }): Promise<TopicPartitionOffset[]> {
+    this.assertOpen()
+    return this.groups().resetOffsets(groupId, topic, options)
+  }
+
+  /** Deletes a group and its committed offsets. NON_EMPTY_GROUP while it has members; GROUP_ID_NOT_FOUND when unknown. */
+  deleteGroup(groupId: string): Promise<void> {
+    this.assertOpen()
+    return this.groups().deleteGroup(groupId)
+  }
+
+  /** Resolves once the group has no rebalance running or waiting (tests use it instead of sleeping). */
+  async waitForGroup(groupId: string): Promise<void> {
+    this.assertOpen()
+    await this.groups().settled(groupId)
+  }
+
+  /** Closes every producer and consumer (group members commit and leave, without rebalancing each other), then the store. */
+  override async close(): Promise<void> {
+    this.coordinator?.close()
+    return super.close()
   }
 }
 
