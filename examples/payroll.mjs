@@ -23,10 +23,10 @@ const sent = [
 ]
 for (const m of sent) console.log(`sent      ${m.topic}/${m.partition} offset ${m.offset}`)
 
-// The payroll consumer reads every partition from the start and keeps the latest salary.
-const payroll = log.consumer({ fromBeginning: true })
-const { partitions } = await log.describeTopic('salary-updates')
-payroll.assign(partitions.map(({ partition }) => ({ topic: 'salary-updates', partition })))
+// The payroll consumer is a group member: it reads from where the group committed last
+// time (the start, the first time), and commits what it has processed.
+const payroll = log.consumer({ groupId: 'payroll', fromBeginning: true })
+await payroll.subscribe(['salary-updates'])
 const salaries = new Map()
 let processed = 0
 for (;;) {
@@ -37,6 +37,8 @@ for (;;) {
     processed++
     console.log(`processed ${m.topic}/${m.partition} offset ${m.offset}: ${m.key} = ${m.value.amount} (from ${m.headers.dept})`)
   }
+  await payroll.commit()
 }
+await payroll.close()
 console.log(`payroll: ${processed} updates processed; salaries ${JSON.stringify(Object.fromEntries(salaries))}`)
 await log.close()

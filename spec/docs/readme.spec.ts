@@ -26,13 +26,14 @@ describe('README', () => {
 })
 
 describe('the payroll example', () => {
-  it('runs, processes every update in key order, and runs again on the same log', async () => {
+  it('processes every update in key order, and a second run resumes at the committed offsets', async () => {
     const dir = tempDir()
     const first = await runFixture('../../examples/payroll.mjs', [dir])
     expect(first).toContain('payroll: 4 updates processed')
     expect(first).toContain('"employee_id_123":5350')
+    expect(first).toMatch(/offset 0: employee_id_123 = 5200[\s\S]*offset 2: employee_id_123 = 5350/)
     const second = await runFixture('../../examples/payroll.mjs', [dir])
-    expect(second).toMatch(/payroll: \d+ updates processed/)
-    expect(second).toContain('"employee_id_123":5350')
+    expect(second).toContain('payroll: 4 updates processed')
+    expect(second).not.toMatch(/processed salary-updates\/\d offset 0:/)
   })
 })
