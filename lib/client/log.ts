@@ -35,25 +35,25 @@ export class Log extends CoreLog {
   // ── consumer groups ───────────────────────────────────────────────────────────
 
   /** Every group with members or committed offsets: `[{ groupId, state, protocolType, members }]`, sorted by id. */
-  listGroups(): Promise<GroupListing[]> {
+  async listGroups(): Promise<GroupListing[]> {
     this.assertOpen()
     return this.groups().listGroups()
   }
 
   /** A group's state, generation, assignor (`protocol`), leader and members with their assignments; an unknown group is `Dead` with no members. */
-  describeGroup(groupId: string): Promise<GroupDescription> {
+  async describeGroup(groupId: string): Promise<GroupDescription> {
     this.assertOpen()
     return this.groups().describeGroup(groupId)
   }
 
   /** A group's committed offsets `[{ topic, partition, offset, metadata }]` (optionally only on `topics`). */
-  fetchOffsets(groupId: string, topics?: readonly string[]): Promise<GroupOffset[]> {
+  async fetchOffsets(groupId: string, topics?: readonly string[]): Promise<GroupOffset[]> {
     this.assertOpen()
     return this.groups().fetchOffsets(groupId, topics)
   }
 
   /** Sets a group's committed offsets. NON_EMPTY_GROUP while it has members; OFFSET_OUT_OF_RANGE above a high watermark. */
-  commitOffsets(groupId: string, offsets: readonly OffsetCommit[]): Promise<void> {
+  async commitOffsets(groupId: string, offsets: readonly OffsetCommit[]): Promise<void> {
     this.assertOpen()
     return this.groups().commitOffsets(groupId, offsets)
   }
@@ -63,13 +63,13 @@ export class Log extends CoreLog {
    * ('earliest'), the high watermark ('latest'), an offset (clamped to the partition's
    * range) or the first offset at or after `{ timestamp }`. NON_EMPTY_GROUP while it has members.
    */
-  resetOffsets(groupId: string, topic: string, options: { to: ResetTarget }): Promise<TopicPartitionOffset[]> {
+  async resetOffsets(groupId: string, topic: string, options: { to: ResetTarget }): Promise<TopicPartitionOffset[]> {
     this.assertOpen()
     return this.groups().resetOffsets(groupId, topic, options)
   }
 
   /** Deletes a group and its committed offsets. NON_EMPTY_GROUP while it has members; GROUP_ID_NOT_FOUND when unknown. */
-  deleteGroup(groupId: string): Promise<void> {
+  async deleteGroup(groupId: string): Promise<void> {
     this.assertOpen()
     return this.groups().deleteGroup(groupId)
   }

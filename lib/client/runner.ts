@@ -244,7 +244,9 @@ export class Runner {
     c.handlersRunning--
     if (x.seq !== seq) return
     x.attempts = 0
-    if (this.autoResolve) resolve(last)
+    // A batch that went stale (its partition revoked) resolves only what resolveOffset marked:
+    // the handler may have given up on the rest when it saw isStale().
+    if (this.autoResolve && !x.revoked) resolve(last)
     // What was not resolved is read again.
     else if (x.processed >= first && x.processed <= last) this.rewind(x, seq, x.processed)
     else if (x.processed < first) this.rewind(x, seq, first)
