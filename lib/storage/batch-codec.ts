@@ -7,7 +7,7 @@
 // batch's key holds its last offset; while offsets are dense, record i of n has offset
 // last - (n - 1 - i). Once compaction has removed records, offsetDeltas[i] gives
 // last - offset of record i instead.
-import { Packr } from 'msgpackr'
+import { Packr, RESERVE_START_SPACE } from 'msgpackr'
 import { KafketteError } from '../errors.js'
 import { BATCH_CODEC_VERSION } from './format.js'
 
@@ -36,9 +36,9 @@ const packr = new Packr({
   },
 })
 
-function packOrThrow(value: unknown, what: string): Buffer {
+function packOrThrow(value: unknown, what: string, options?: number): Buffer {
   try {
-    return packr.pack(value)
+    return packr.pack(value, options)
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err)
     throw new KafketteError('INVALID_RECORD', `${what} cannot be encoded (${reason}); values must be data msgpackr can store, not functions or symbols`, {}, { cause: err })
@@ -59,10 +59,9 @@ export function encodeBatch(records: readonly RecordInput[], offsetDeltas: numbe
     flat[j + 2] = r.value
     flat[j + 3] = r.headers
   }
-  const body = packOrThrow([baseTimestamp, offsetDeltas, flat], 'a record value')
-  const bytes = Buffer.allocUnsafe(body.length + 1)
+  // msgpackr leaves the first byte free for the version, so the batch is never copied.
+  const bytes = packOrThrow([baseTimestamp, offsetDeltas, flat], 'a record value', RESERVE_START_SPACE | 1)
   bytes[0] = BATCH_CODEC_VERSION
-  body.copy(bytes, 1)
   return { bytes, maxTimestamp }
 }
 
