@@ -59,6 +59,8 @@ export interface PartitionDescription {
   logStartOffset: Offset
   /** One past the last offset written. */
   highWatermark: Offset
+  /** The bytes its record batches take in the store. */
+  sizeBytes: number
 }
 
 /** A topic as describeTopic reports it. */

@@ -2,7 +2,7 @@
 import { CoreLog, type OpenLogOptions } from '../log/log.js'
 import { Store } from '../storage/store.js'
 import { SystemClock } from '../util/clock.js'
-import { assertPositiveInt, isPlainObject } from '../util/validate.js'
+import { assertDuration, assertPositiveInt, isPlainObject } from '../util/validate.js'
 import { GroupCoordinator, type GroupListing, type OffsetCommit, type ResetTarget } from '../group/coordinator.js'
 import type { GroupOffset } from '../group/committed.js'
 import type { GroupDescription } from '../group/group.js'
@@ -97,11 +97,13 @@ export async function openLog(options: OpenLogOptions): Promise<Log> {
   if (!memory && dir === undefined) throw new TypeError('openLog: give dir (a directory) or memory: true')
   if (options.defaultPartitions !== undefined) assertPositiveInt(options.defaultPartitions, 'openLog: defaultPartitions')
   if (options.sync !== undefined && typeof options.sync !== 'boolean') throw new TypeError('openLog: sync must be a boolean')
+  if (options.retentionCheckIntervalMs !== undefined) assertDuration(options.retentionCheckIntervalMs, 'openLog: retentionCheckIntervalMs')
   const clock = options.clock ?? new SystemClock()
   const store = await Store.open(memory ? undefined : dir, clock)
   const log = new Log(store, { ...options }, clock)
   try {
     await log.load()
+    log.armRetention()
   } catch (err) {
     await store.close()
     throw err

@@ -24,9 +24,10 @@ import {
 } from '../storage/keys.js'
 import { Store, type StoreOp } from '../storage/store.js'
 import type { ConsumedMessage, Headers, Key, TopicDescription } from '../types.js'
-import type { Clock } from '../util/clock.js'
+import type { Clock, TimerHandle } from '../util/clock.js'
 import { assertTopicName, isPlainObject } from '../util/validate.js'
 import { Partition } from './partition.js'
+import { decodePartitionState, firstOffsetNotOlderThan, offsetForTime, partitionSize, planLogStart } from './retention.js'
 import { resolveTopicConfig, type TopicConfig } from './topic-config.js'
 
 /** Options of openLog. Give `dir` (on disk) or `memory: true`. */
@@ -43,6 +44,8 @@ export interface OpenLogOptions {
   clock?: Clock
   /** fsync every write (default false: an acknowledged write survives a killed process, not a power loss). */
   sync?: boolean
+  /** How often retention runs in the background, on the log's clock (default 300000 = 5 minutes; 0 = never). */
+  retentionCheckIntervalMs?: number
 }
 
 /** A topic's in-memory state. */
@@ -74,11 +77,24 @@ interface PendingAppend {
   reject: (err: unknown) => void
 }
 
+/** A partition whose log start offset moved, and what that freed. */
+export interface LogStartMoved {
+  topic: string
+  partition: number
+  logStartOffset: number
+  removedBatches: number
+  freedBytes: number
+}
+
 /** Events a Log emits. */
 export interface LogEvents {
   'topic.create': (topic: string) => void
   'topic.delete': (topic: string) => void
   'topic.partitions': (topic: string, partitions: number) => void
+  /** Retention or deleteRecords moved a partition's log start offset. */
+  'log.start': (event: LogStartMoved) => void
+  /** A background retention run failed (it runs again at the next interval). */
+  'retention.error': (error: unknown) => void
   close: () => void
 }
 
@@ -102,6 +118,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
   private writing: Promise<void> | undefined
   private adminChain: Promise<unknown> = Promise.resolve()
   private readonly closers = new Set<{ close(): Promise<void> }>()
+  private retentionTimer: TimerHandle | undefined
 
   /** @internal Use openLog(). */
   constructor(store: Store, options: OpenLogOptions, clock: Clock) {
@@ -160,7 +177,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
       this.store.get(partitionStateKey(topicId, index)),
       this.store.first({ ...partitionTimeIndexRange(topicId, index), reverse: true }),
     ])
-    const logStartOffset = state ? decodeValue<{ logStartOffset: number }>(state).logStartOffset : 0
+    const { logStartOffset } = decodePartitionState(state)
     const highWatermark = Math.max(last ? lastOffsetOf(last[0]) + 1 : 0, logStartOffset)
     const maxTimestamp = index_ ? parseTimeIndexKey(index_[0]).maxTimestamp : -1
     return new Partition(topic, topicId, index, logStartOffset, highWatermark, maxTimestamp)
@@ -263,8 +280,149 @@ export class CoreLog extends EventEmitter<LogEvents> {
     return {
       name,
       config: { ...topic.config },
-      partitions: topic.partitions.map((p) => ({ partition: p.index, logStartOffset: p.logStartOffset, highWatermark: p.highWatermark })),
+      partitions: await Promise.all(
+        topic.partitions.map(async (p) => ({
+          partition: p.index,
+          logStartOffset: p.logStartOffset,
+          highWatermark: p.highWatermark,
+          sizeBytes: await partitionSize(this.store, p),
+        })),
+      ),
     }
+  }
+
+  // ── retention, deleteRecords, time ──────────────────────────────────────────
+
+  /**
+   * Per partition, the first offset whose record has a timestamp ≥ `timestamp` (with
+   * that record's timestamp), or null where there is none. Uses the time index.
+   */
+  async offsetsForTimes(name: string, timestamp: number): Promise<Array<{ partition: number; offset: number | null; timestamp: number | null }>> {
+    this.assertOpen()
+    assertTopicName(name)
+    if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) throw new RangeError(`offsetsForTimes: timestamp must be a number of milliseconds, got ${String(timestamp)}`)
+    const topic = this.requireTopic(name)
+    return Promise.all(
+      topic.partitions.map(async (p) => {
+        const found = await offsetForTime(this.store, p, timestamp)
+        return { partition: p.index, offset: found?.offset ?? null, timestamp: found?.timestamp ?? null }
+      }),
+    )
+  }
+
+  /**
+   * Moves each given partition's log start offset to `offset` (-1: the high watermark),
+   * deleting the batches wholly below it, in one store write. An offset above the high
+   * watermark throws OFFSET_OUT_OF_RANGE and nothing is deleted; one at or below the log
+   * start changes nothing. Resolves with each partition's new log start offset.
+   */
+  async deleteRecords(name: string, targets: ReadonlyArray<{ partition: number; offset: number }>): Promise<Array<{ partition: number; logStartOffset: number }>> {
+    this.assertOpen()
+    assertTopicName(name)
+    if (!Array.isArray(targets)) throw new TypeError('deleteRecords: expected an array of { partition, offset }')
+    return this.admin(async () => {
+      const topic = this.requireTopic(name)
+      const moves = targets.map((t, i) => {
+        if (!isPlainObject(t)) throw new TypeError(`deleteRecords: entry ${i} must be { partition, offset }`)
+        const part = this.requirePartition(name, t.partition)
+        if (t.offset !== -1 && (typeof t.offset !== 'number' || !Number.isSafeInteger(t.offset) || t.offset < 0)) {
+          throw new RangeError(`deleteRecords: entry ${i} offset must be -1 or a safe integer ≥ 0, got ${String(t.offset)}`)
+        }
+        const offset = t.offset === -1 ? part.highWatermark : t.offset
+        if (offset > part.highWatermark) {
+          throw new KafketteError('OFFSET_OUT_OF_RANGE', `deleteRecords: offset ${offset} is above the high watermark ${part.highWatermark} of ${name}/${part.index}`, { topic: name, partition: part.index, offset })
+        }
+        return { part, offset }
+      })
+      await this.moveLogStarts(moves.filter((m) => m.offset > m.part.logStartOffset))
+      return moves.map(({ part }) => ({ partition: part.index, logStartOffset: part.logStartOffset }))
+    })
+  }
+
+  /**
+   * Applies every topic's retention now: removes whole batches from the front of each
+   * partition whose newest timestamp is older than retentionMs, and the oldest while the
+   * partition holds more than retentionBytes. Resolves with the partitions it moved.
+   */
+  async enforceRetention(): Promise<LogStartMoved[]> {
+    this.assertOpen()
+    return this.admin(async () => {
+      const now = this.clock.now()
+      const moves: Array<{ part: Partition; offset: number }> = []
+      for (const topic of this.topics.values()) {
+        const { retentionMs, retentionBytes, cleanupPolicy } = topic.config
+        if (!cleanupPolicy.includes('delete')) continue
+        for (const part of topic.partitions) {
+          let offset = part.logStartOffset
+          if (retentionMs !== -1) offset = Math.max(offset, await firstOffsetNotOlderThan(this.store, part, now - retentionMs))
+          if (retentionBytes !== -1) offset = Math.max(offset, await this.firstOffsetWithin(part, retentionBytes))
+          if (offset > part.logStartOffset) moves.push({ part, offset })
+        }
+      }
+      return this.moveLogStarts(moves)
+    })
+  }
+
+  private async firstOffsetWithin(part: Partition, limit: number): Promise<number> {
+    let size = await partitionSize(this.store, part)
+    if (size <= limit) return part.logStartOffset
+    const range = partitionRecordsRange(part.topicId, part.index)
+    const it = this.store.iterator({ gte: recordKey(part.topicId, part.index, part.logStartOffset), lt: range.lt })
+    let offset = part.logStartOffset
+    try {
+      while (size > limit) {
+        const entries = await it.nextv(64)
+        if (entries.length === 0) break
+        for (const [key, value] of entries) {
+          if (size <= limit) break
+          size -= value.length
+          offset = lastOffsetOf(key) + 1
+        }
+      }
+    } finally {
+      await it.close()
+    }
+    return Math.min(offset, part.highWatermark)
+  }
+
+  private async moveLogStarts(moves: ReadonlyArray<{ part: Partition; offset: number }>): Promise<LogStartMoved[]> {
+    if (moves.length === 0) return []
+    const planned = await Promise.all(moves.map(async (m) => ({ ...m, ...(await planLogStart(this.store, m.part, m.offset)), before: await partitionSize(this.store, m.part) })))
+    await this.store.write(planned.flatMap((p) => p.ops), this.options.sync ?? false)
+    const out: LogStartMoved[] = []
+    for (const p of planned) {
+      p.part.logStartOffset = p.offset
+      if (p.part.sizeBytes !== undefined) p.part.sizeBytes = Math.max(0, p.part.sizeBytes - p.freed)
+      const event = { topic: p.part.topic, partition: p.part.index, logStartOffset: p.offset, removedBatches: p.batches, freedBytes: p.freed }
+      out.push(event)
+      this.emit('log.start', event)
+    }
+    for (const p of planned) {
+      // Reclaim the space once a large share of the partition went.
+      if (p.freed > 0 && p.freed * 4 >= p.before) {
+        const range = partitionRecordsRange(p.part.topicId, p.part.index)
+        await this.store.compactRange(range.gte, recordKey(p.part.topicId, p.part.index, p.offset))
+      }
+    }
+    return out
+  }
+
+  /** @internal Starts the background retention timer (after load). */
+  armRetention(): void {
+    const every = this.options.retentionCheckIntervalMs ?? 300_000
+    if (every <= 0 || this.closed) return
+    this.retentionTimer = this.clock.setTimeout(() => {
+      this.retentionTimer = undefined
+      if (this.closed) return
+      this.enforceRetention().then(
+        () => this.armRetention(),
+        (err: unknown) => {
+          if (this.closed) return
+          this.emit('retention.error', err)
+          this.armRetention()
+        },
+      )
+    }, every)
   }
 
   /** True when the topic exists. */
@@ -446,6 +604,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
     this.closing = (async () => {
       for (const c of [...this.closers]) await c.close().catch(() => undefined)
       this.closed = true
+      this.clock.clearTimeout(this.retentionTimer)
       await this.drain()
       await this.adminChain.catch(() => undefined)
       for (const topic of this.topics.values()) for (const p of topic.partitions) p.wake()

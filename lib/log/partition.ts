@@ -19,6 +19,8 @@ export class Partition {
   highWatermark: number
   /** The largest timestamp appended so far (the time index keeps it rising). */
   maxTimestamp: number
+  /** The bytes of its stored batches, once counted (see retention.ts partitionSize). */
+  sizeBytes: number | undefined
   /** Set once the topic is deleted. */
   deleted = false
   /** The newest batches, oldest first, contiguous up to the high watermark. */
@@ -37,11 +39,13 @@ export class Partition {
     this.logStartOffset = logStartOffset
     this.highWatermark = highWatermark
     this.maxTimestamp = maxTimestamp
+    this.sizeBytes = highWatermark === logStartOffset ? 0 : undefined
   }
 
   /** Records an acknowledged batch: moves the high watermark, caches it, wakes readers. */
   appended(baseOffset: number, lastOffset: number, bytes: Buffer): void {
     this.highWatermark = lastOffset + 1
+    if (this.sizeBytes !== undefined) this.sizeBytes += bytes.length
     this.recent.push({ baseOffset, lastOffset, bytes })
     this.recentBytes += bytes.length
     while (this.recent.length > CACHE_MAX_BATCHES || (this.recentBytes > CACHE_MAX_BYTES && this.recent.length > 1)) {

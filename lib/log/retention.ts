@@ -1,0 +1,128 @@
+// Moving a partition's log start offset forward (retention by time and by size,
+// deleteRecords), and finding offsets by time through the time index. Each step is one
+// store write: the deleted batches, their time-index entries and the new log start.
+//
+// The time index holds an entry (maxTimestamp, lastOffset) only where a partition's
+// running maximum timestamp rose, so its entries rise in both fields. Every record up to
+// an entry's lastOffset has a timestamp ≤ its maxTimestamp; the first record with a
+// timestamp ≥ T therefore lies after the last entry below T and at or before the first
+// entry at or above T.
+import { decodeBatch, decodeValue, encodeValue } from '../storage/batch-codec.js'
+import {
+  lastOffsetOf,
+  parseTimeIndexKey,
+  partitionRecordsRange,
+  partitionStateKey,
+  partitionTimeIndexRange,
+  recordKey,
+  timeIndexKey,
+} from '../storage/keys.js'
+import type { Store, StoreOp } from '../storage/store.js'
+import type { Partition } from './partition.js'
+
+/** A partition's state, as stored in the partition-state space. */
+export interface PartitionState {
+  logStartOffset: number
+}
+
+/** Reads a partition's stored state. */
+export function decodePartitionState(bytes: Buffer | undefined): PartitionState {
+  return bytes ? decodeValue<PartitionState>(bytes) : { logStartOffset: 0 }
+}
+
+/** The bytes a partition's batches take in the store (values), counted once and kept up to date after. */
+export async function partitionSize(store: Store, part: Partition): Promise<number> {
+  if (part.sizeBytes !== undefined) return part.sizeBytes
+  const it = store.iterator(partitionRecordsRange(part.topicId, part.index))
+  let size = 0
+  try {
+    for (;;) {
+      const entries = await it.nextv(256)
+      if (entries.length === 0) break
+      for (const [, value] of entries) size += value.length
+    }
+  } finally {
+    await it.close()
+  }
+  // Appends while this ran have already added their bytes to a known size; keep the larger.
+  part.sizeBytes ??= size
+  return part.sizeBytes
+}
+
+/**
+ * The store ops that move `part`'s log start to `offset` (≥ the current one, ≤ the high
+ * watermark): delete every batch whose last offset is below it and every time-index entry
+ * below it but the last (which still bounds the records after it), and write the state.
+ * Returns the ops and the bytes they free.
+ */
+export async function planLogStart(store: Store, part: Partition, offset: number): Promise<{ ops: StoreOp[]; freed: number; batches: number }> {
+  const ops: StoreOp[] = []
+  let freed = 0
+  let batches = 0
+  const it = store.iterator({ gte: recordKey(part.topicId, part.index, 0), lt: recordKey(part.topicId, part.index, offset) })
+  try {
+    for (;;) {
+      const entries = await it.nextv(256)
+      if (entries.length === 0) break
+      for (const [key, value] of entries) {
+        ops.push({ type: 'del', key })
+        freed += value.length
+        batches++
+      }
+    }
+  } finally {
+    await it.close()
+  }
+  const index = (await store.keys(partitionTimeIndexRange(part.topicId, part.index))).filter((k) => parseTimeIndexKey(k).lastOffset < offset)
+  for (const key of index.slice(0, -1)) ops.push({ type: 'del', key })
+  ops.push({ type: 'put', key: partitionStateKey(part.topicId, part.index), value: encodeValue({ logStartOffset: offset } satisfies PartitionState) })
+  return { ops, freed, batches }
+}
+
+/**
+ * A log start that removes only batches older than `cutoff`: one past the last
+ * time-index entry below it (every record up to there is older), or the high watermark
+ * when no entry reaches the cutoff.
+ */
+export async function firstOffsetNotOlderThan(store: Store, part: Partition, cutoff: number): Promise<number> {
+  const range = partitionTimeIndexRange(part.topicId, part.index)
+  const at = timeIndexKey(part.topicId, part.index, Math.max(0, cutoff), 0)
+  const upper = await store.first({ gte: at, lt: range.lt })
+  if (!upper) return part.highWatermark
+  const lower = await store.first({ gte: range.gte, lt: at, reverse: true })
+  return Math.max(part.logStartOffset, lower ? parseTimeIndexKey(lower[0]).lastOffset + 1 : 0)
+}
+
+/**
+ * The first offset at or after the log start whose record has a timestamp ≥ `timestamp`,
+ * with that timestamp, or null. Two index seeks, then a scan bounded by two neighbouring
+ * index entries (one batch, while timestamps rise).
+ */
+export async function offsetForTime(store: Store, part: Partition, timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+  const range = partitionTimeIndexRange(part.topicId, part.index)
+  const at = timeIndexKey(part.topicId, part.index, Math.max(0, timestamp), 0)
+  const upper = await store.first({ gte: at, lt: range.lt })
+  if (!upper) return null
+  const lower = await store.first({ gte: range.gte, lt: at, reverse: true })
+  const from = Math.max(part.logStartOffset, lower ? parseTimeIndexKey(lower[0]).lastOffset + 1 : 0)
+  const records = partitionRecordsRange(part.topicId, part.index)
+  const it = store.iterator({ gte: recordKey(part.topicId, part.index, from), lt: records.lt })
+  try {
+    for (;;) {
+      const entries = await it.nextv(16)
+      if (entries.length === 0) return null
+      for (const [key, value] of entries) {
+        const last = lastOffsetOf(key)
+        if (last >= part.highWatermark) return null
+        const b = decodeBatch(value)
+        for (let i = 0, j = 0; i < b.count; i++, j += 4) {
+          const offset = b.offsetDeltas ? last - b.offsetDeltas[i]! : last - (b.count - 1 - i)
+          const ts = b.baseTimestamp + (b.flat[j] as number)
+          if (offset >= from && ts >= timestamp) return { offset, timestamp: ts }
+        }
+      }
+    }
+  } finally {
+    await it.close()
+  }
+}
