@@ -27,6 +27,7 @@ import type { ConsumedMessage, Headers, Key, TopicDescription } from '../types.j
 import type { Clock, TimerHandle } from '../util/clock.js'
 import { assertTopicName, isPlainObject } from '../util/validate.js'
 import { Partition } from './partition.js'
+import { planCompaction } from './compaction.js'
 import { decodePartitionState, firstOffsetNotOlderThan, offsetForTime, partitionSize, planLogStart } from './retention.js'
 import { resolveTopicConfig, type TopicConfig } from './topic-config.js'
 
@@ -177,8 +178,9 @@ export class CoreLog extends EventEmitter<LogEvents> {
       this.store.get(partitionStateKey(topicId, index)),
       this.store.first({ ...partitionTimeIndexRange(topicId, index), reverse: true }),
     ])
-    const { logStartOffset } = decodePartitionState(state)
-    const highWatermark = Math.max(last ? lastOffsetOf(last[0]) + 1 : 0, logStartOffset)
+    const stored = decodePartitionState(state)
+    const logStartOffset = stored.logStartOffset
+    const highWatermark = Math.max(last ? lastOffsetOf(last[0]) + 1 : 0, logStartOffset, stored.highWatermark)
     const maxTimestamp = index_ ? parseTimeIndexKey(index_[0]).maxTimestamp : -1
     return new Partition(topic, topicId, index, logStartOffset, highWatermark, maxTimestamp)
   }
@@ -363,6 +365,37 @@ export class CoreLog extends EventEmitter<LogEvents> {
     })
   }
 
+  /**
+   * Compacts every partition of `name` (or of every topic whose cleanupPolicy includes
+   * compact): only the newest record of each key survives, offsets unchanged. Resolves
+   * with the records removed per partition.
+   */
+  async compact(name?: string): Promise<Array<{ topic: string; partition: number; removedRecords: number; pauseMs: number }>> {
+    this.assertOpen()
+    if (name !== undefined) assertTopicName(name)
+    return this.admin(async () => {
+      const topics = name !== undefined ? [this.requireTopic(name)] : [...this.topics.values()].filter((t) => t.config.cleanupPolicy.includes('compact'))
+      const out: Array<{ topic: string; partition: number; removedRecords: number; pauseMs: number }> = []
+      for (const topic of topics) {
+        for (const part of topic.partitions) {
+          const plan = await planCompaction(this.store, part, topic.config, this.clock.now())
+          if (plan.ops.length === 0) continue
+          const started = performance.now()
+          await this.store.write(plan.ops, this.options.sync ?? false)
+          part.dropCache()
+          if (part.sizeBytes !== undefined) part.sizeBytes += plan.bytesDelta
+          out.push({ topic: topic.name, partition: part.index, removedRecords: plan.removedRecords, pauseMs: performance.now() - started })
+          const before = (part.sizeBytes ?? 0) - plan.bytesDelta
+          if (-plan.bytesDelta * 4 >= before) {
+            const range = partitionRecordsRange(part.topicId, part.index)
+            await this.store.compactRange(range.gte, range.lt)
+          }
+        }
+      }
+      return out
+    })
+  }
+
   private async firstOffsetWithin(part: Partition, limit: number): Promise<number> {
     let size = await partitionSize(this.store, part)
     if (size <= limit) return part.logStartOffset
@@ -414,7 +447,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
     this.retentionTimer = this.clock.setTimeout(() => {
       this.retentionTimer = undefined
       if (this.closed) return
-      this.enforceRetention().then(
+      this.enforceRetention().then(() => this.compact()).then(
         () => this.armRetention(),
         (err: unknown) => {
           if (this.closed) return

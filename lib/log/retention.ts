@@ -20,14 +20,25 @@ import {
 import type { Store, StoreOp } from '../storage/store.js'
 import type { Partition } from './partition.js'
 
-/** A partition's state, as stored in the partition-state space. */
+/**
+ * A partition's state, as stored in the partition-state space. The high watermark is
+ * kept because retention and compaction may remove the newest stored batch, and an
+ * offset must never be handed out twice.
+ */
 export interface PartitionState {
   logStartOffset: number
+  highWatermark?: number
 }
 
 /** Reads a partition's stored state. */
-export function decodePartitionState(bytes: Buffer | undefined): PartitionState {
-  return bytes ? decodeValue<PartitionState>(bytes) : { logStartOffset: 0 }
+export function decodePartitionState(bytes: Buffer | undefined): Required<PartitionState> {
+  const state = bytes ? decodeValue<PartitionState>(bytes) : { logStartOffset: 0 }
+  return { logStartOffset: state.logStartOffset, highWatermark: state.highWatermark ?? 0 }
+}
+
+/** The op that stores a partition's state. */
+export function partitionStateOp(part: Partition, logStartOffset: number, highWatermark: number): StoreOp {
+  return { type: 'put', key: partitionStateKey(part.topicId, part.index), value: encodeValue({ logStartOffset, highWatermark } satisfies PartitionState) }
 }
 
 /** The bytes a partition's batches take in the store (values), counted once and kept up to date after. */
@@ -75,7 +86,7 @@ export async function planLogStart(store: Store, part: Partition, offset: number
   }
   const index = (await store.keys(partitionTimeIndexRange(part.topicId, part.index))).filter((k) => parseTimeIndexKey(k).lastOffset < offset)
   for (const key of index.slice(0, -1)) ops.push({ type: 'del', key })
-  ops.push({ type: 'put', key: partitionStateKey(part.topicId, part.index), value: encodeValue({ logStartOffset: offset } satisfies PartitionState) })
+  ops.push(partitionStateOp(part, offset, part.highWatermark))
   return { ops, freed, batches }
 }
 
