@@ -2,7 +2,7 @@
 // 1,000-message sends, consume with poll, single awaited sends, and 1,000 concurrent
 // single sends, on disk and in memory. Each figure is the median of RUNS runs after a
 // warm-up run, with min and max. Prints a table and writes bench/results/core.jsonl.
-// Usage: npm run bench:core [-- --quick]
+// Usage: npm run bench [-- --quick]
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
