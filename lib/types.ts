@@ -6,8 +6,8 @@ export type Offset = number
 /** A message key: a string (partitioned by its UTF-8 bytes) or bytes; it comes back with the same type. */
 export type Key = string | Uint8Array
 
-/** Message headers. */
-export type Headers = Record<string, string | Uint8Array>
+/** Message headers; an array holds a header that repeats (Kafka allows a key more than once). */
+export type Headers = Record<string, string | Uint8Array | Array<string | Uint8Array>>
 
 /** A message handed to `producer.send`. */
 export interface Message<V = unknown> {

@@ -189,8 +189,9 @@ export class Producer {
 function checkHeaders(headers: unknown, i: number): asserts headers is Headers {
   if (!isPlainObject(headers)) throw new TypeError(`send: message ${i} headers must be an object of strings or bytes`)
   for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
-    if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
-      throw new TypeError(`send: message ${i} header ${JSON.stringify(name)} must be a string or a Uint8Array, got ${typeof value}`)
+    const ok = (v: unknown) => typeof v === 'string' || v instanceof Uint8Array
+    if (!ok(value) && !(Array.isArray(value) && value.every(ok))) {
+      throw new TypeError(`send: message ${i} header ${JSON.stringify(name)} must be a string, a Uint8Array or an array of them, got ${typeof value}`)
     }
   }
 }

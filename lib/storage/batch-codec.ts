@@ -15,7 +15,7 @@ import { BATCH_CODEC_VERSION } from './format.js'
 export interface RecordInput {
   key: string | Uint8Array | null
   value: unknown
-  headers: Record<string, string | Uint8Array> | null
+  headers: Record<string, string | Uint8Array | Array<string | Uint8Array>> | null
   timestamp: number
 }
 

@@ -28,3 +28,5 @@ export function delayNextWrites(log: Log, count: number, ms: number): void {
 export function clearFaults(log: Log): void {
   log.store.clearFaults()
 }
+
+export { resetClusters } from '../kafkajs/index.js'

@@ -1,0 +1,900 @@
+// kafkette/kafkajs: KafkaJS 2.x's API (Kafka, producer, consumer, admin, errors,
+// instrumentation events) over a kafkette Log. String offsets and Buffer keys and values,
+// as KafkaJS has them. `new Kafka({ brokers })` alone gives an in-memory cluster shared
+// by every Kafka with the same broker list.
+import { EventEmitter } from 'eventemitter3'
+import {
+  openLog,
+  KafketteError,
+  murmur2Partition,
+  type ConsumedMessage,
+  type Consumer as NativeConsumer,
+  type Log,
+  type TopicConfig,
+} from '../index.js'
+import {
+  KafkaJSError,
+  KafkaJSNonRetriableError,
+  KafkaJSNotImplemented,
+  KafkaJSProtocolError,
+  KafkaJSDeleteGroupsError,
+  kafkaErrors,
+  toKafkaJSError,
+} from './errors.js'
+import { AssignerProtocol } from './protocol.js'
+
+export * from './errors.js'
+export { AssignerProtocol } from './protocol.js'
+
+/** KafkaJS's log levels. */
+export const logLevel = { NOTHING: 0, ERROR: 1, WARN: 2, INFO: 4, DEBUG: 5 } as const
+
+/** KafkaJS's compression codecs; kafkette stores batches as they are, so each is accepted and ignored. */
+export const CompressionTypes = { None: 0, GZIP: 1, Snappy: 2, LZ4: 3, ZSTD: 4 } as const
+
+/** KafkaJS's CompressionCodecs registry. */
+export const CompressionCodecs: Record<number, unknown> = {}
+
+type KeyBytes = Buffer | string | null | undefined
+
+/** A partitioner as KafkaJS calls it. */
+export type ICustomPartitioner = () => (args: { topic: string; partitionMetadata: Array<{ partitionId: number }>; message: { key?: KeyBytes; partition?: number } }) => number
+
+const javaCompatible: ICustomPartitioner = () => {
+  let counter = Math.floor(Math.random() * 0x7fffffff)
+  return ({ partitionMetadata, message }) => {
+    const n = partitionMetadata.length
+    if (message.partition !== undefined && message.partition !== null) return message.partition
+    if (message.key !== null && message.key !== undefined) return murmur2Partition(typeof message.key === 'string' ? message.key : new Uint8Array(message.key), n)
+    return counter++ % n
+  }
+}
+
+/** KafkaJS's partitioners: DefaultPartitioner is Kafka's Java-compatible murmur2. */
+export const Partitioners = {
+  DefaultPartitioner: javaCompatible,
+  JavaCompatiblePartitioner: javaCompatible,
+  LegacyPartitioner: javaCompatible,
+}
+
+/** KafkaJS's assigner names. kafkette's group coordinator runs round robin by default. */
+export const PartitionAssigners = {
+  roundRobin: Object.assign(() => ({ name: 'RoundRobinAssigner', version: 0 }), { kafkette: 'roundRobin' }),
+  range: Object.assign(() => ({ name: 'RangeAssigner', version: 0 }), { kafkette: 'range' }),
+}
+
+// ── clusters ─────────────────────────────────────────────────────────────────
+
+const clusters = new Map<string, Promise<Log>>()
+
+function clusterKey(brokers: unknown): string {
+  const list = typeof brokers === 'function' ? ['dynamic'] : Array.isArray(brokers) ? brokers.map(String) : []
+  return [...list].sort().join(',')
+}
+
+/** Closes every in-memory cluster that `new Kafka({ brokers })` opened, so the next test starts empty. */
+export async function resetClusters(): Promise<void> {
+  const logs = [...clusters.values()]
+  clusters.clear()
+  for (const log of logs) await (await log).close()
+}
+
+// ── instrumentation ──────────────────────────────────────────────────────────
+
+let eventId = 0
+
+class Instrumented {
+  protected readonly emitter = new EventEmitter()
+  constructor(private readonly names: Record<string, string>, private readonly prefix: string) {}
+
+  /** Listens to an instrumentation event; returns a function that removes the listener. */
+  on(eventName: string, listener: (event: { id: number; type: string; timestamp: number; payload: unknown }) => void): () => void {
+    if (!Object.values(this.names).includes(eventName)) {
+      const keys = Object.keys(this.names).map((k) => `${this.prefix}.events.${k}`)
+      throw new KafkaJSNonRetriableError(`Event name should be one of ${keys.join(', ')}`)
+    }
+    this.emitter.on(eventName, listener)
+    return () => this.emitter.off(eventName, listener)
+  }
+
+  protected instrument(type: string, payload: unknown): void {
+    this.emitter.emit(type, { id: eventId++, type, timestamp: Date.now(), payload })
+  }
+}
+
+const PRODUCER_EVENTS = { CONNECT: 'producer.connect', DISCONNECT: 'producer.disconnect', REQUEST: 'producer.network.request', REQUEST_TIMEOUT: 'producer.network.request_timeout', REQUEST_QUEUE_SIZE: 'producer.network.request_queue_size' } as const
+const CONSUMER_EVENTS = {
+  HEARTBEAT: 'consumer.heartbeat',
+  COMMIT_OFFSETS: 'consumer.commit_offsets',
+  GROUP_JOIN: 'consumer.group_join',
+  FETCH_START: 'consumer.fetch_start',
+  FETCH: 'consumer.fetch',
+  START_BATCH_PROCESS: 'consumer.start_batch_process',
+  END_BATCH_PROCESS: 'consumer.end_batch_process',
+  CONNECT: 'consumer.connect',
+  DISCONNECT: 'consumer.disconnect',
+  STOP: 'consumer.stop',
+  CRASH: 'consumer.crash',
+  REBALANCING: 'consumer.rebalancing',
+  RECEIVED_UNSUBSCRIBED_TOPICS: 'consumer.received_unsubscribed_topics',
+  REQUEST: 'consumer.network.request',
+  REQUEST_TIMEOUT: 'consumer.network.request_timeout',
+  REQUEST_QUEUE_SIZE: 'consumer.network.request_queue_size',
+} as const
+const ADMIN_EVENTS = { CONNECT: 'admin.connect', DISCONNECT: 'admin.disconnect', REQUEST: 'admin.network.request', REQUEST_TIMEOUT: 'admin.network.request_timeout', REQUEST_QUEUE_SIZE: 'admin.network.request_queue_size' } as const
+
+// ── values ───────────────────────────────────────────────────────────────────
+
+/** A KafkaJS message as sent. */
+export interface Message {
+  key?: Buffer | string | null
+  value: Buffer | string | null
+  partition?: number
+  headers?: IHeaders
+  timestamp?: string
+}
+
+/** KafkaJS headers. */
+export interface IHeaders {
+  [key: string]: Buffer | string | (Buffer | string)[] | undefined
+}
+
+/** A consumed message, as KafkaJS gives it. */
+export interface KafkaMessage {
+  key: Buffer | null
+  value: Buffer | null
+  timestamp: string
+  attributes: number
+  offset: string
+  size: number
+  headers?: IHeaders
+}
+
+function toBuffer(v: unknown): Buffer | null {
+  if (v === null || v === undefined) return null
+  if (Buffer.isBuffer(v)) return v
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength)
+  if (typeof v === 'string') return Buffer.from(v, 'utf8')
+  // A value a native producer wrote as data: KafkaJS readers get its JSON.
+  return Buffer.from(JSON.stringify(v), 'utf8')
+}
+
+function toKafkaMessage(m: ConsumedMessage): KafkaMessage {
+  const headers: IHeaders = {}
+  for (const [k, v] of Object.entries(m.headers)) headers[k] = Array.isArray(v) ? v.map((x) => toBuffer(x)!) : toBuffer(v)!
+  const value = toBuffer(m.value)
+  return { key: toBuffer(m.key), value, timestamp: String(m.timestamp), attributes: 0, offset: String(m.offset), size: value?.length ?? 0, headers }
+}
+
+function parseOffset(value: unknown, what: string): number {
+  const n = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : typeof value === 'number' ? value : Number.NaN
+  if (!Number.isSafeInteger(n) || n < 0) throw new KafkaJSNonRetriableError(`Invalid offset ${JSON.stringify(value)} for ${what}`)
+  return n
+}
+
+// ── Kafka ────────────────────────────────────────────────────────────────────
+
+/** The options of `new Kafka()`; connection options (ssl, sasl, timeouts) are accepted and have no effect in process. */
+export interface KafkaConfig {
+  brokers: string[] | (() => string[] | Promise<string[]>)
+  clientId?: string
+  logLevel?: number
+  logCreator?: (level: number) => (entry: { namespace: string; level: number; label: string; log: Record<string, unknown> }) => void
+  /** kafkette: put the facade over this log instead of the in-memory cluster of `brokers`. */
+  log?: Log
+  [option: string]: unknown
+}
+
+/** KafkaJS's Kafka client, over a kafkette log. */
+export class Kafka {
+  private readonly config: KafkaConfig
+  private readonly logPromise: () => Promise<Log>
+
+  constructor(config: KafkaConfig) {
+    if (!config || typeof config !== 'object') throw new KafkaJSNonRetriableError('Kafka: expected a config object with brokers')
+    if (config.brokers === undefined && !config.log) throw new KafkaJSNonRetriableError('Failed to connect: brokers parameter should not be null')
+    this.config = config
+    const given = config.log
+    if (given) {
+      this.logPromise = () => Promise.resolve(given)
+    } else {
+      const key = clusterKey(config.brokers)
+      this.logPromise = () => {
+        let log = clusters.get(key)
+        if (!log) clusters.set(key, (log = openLog({ memory: true, retentionCheckIntervalMs: 0 })))
+        return log
+      }
+    }
+  }
+
+  /** A producer. */
+  producer(config: ProducerConfig = {}): Producer {
+    return new Producer(this.logPromise, config)
+  }
+
+  /** A consumer of a group. `groupId` is required. */
+  consumer(config: ConsumerConfig): Consumer {
+    if (!config || typeof config.groupId !== 'string' || config.groupId.length === 0) {
+      throw new KafkaJSNonRetriableError('Consumer groupId must be a non-empty string.')
+    }
+    return new Consumer(this.logPromise, config, this.config.clientId ?? 'kafkajs')
+  }
+
+  /** An admin client. */
+  admin(): Admin {
+    return new Admin(this.logPromise)
+  }
+
+  /** A logger that writes through `logCreator`, at or below `logLevel`. */
+  logger(): Logger {
+    return makeLogger(this.config, 'Kafka')
+  }
+}
+
+/** KafkaJS's logger. */
+export interface Logger {
+  info(message: string, extra?: object): void
+  error(message: string, extra?: object): void
+  warn(message: string, extra?: object): void
+  debug(message: string, extra?: object): void
+  namespace(namespace: string, level?: number): Logger
+  setLogLevel(level: number): void
+}
+
+function makeLogger(config: KafkaConfig, namespace: string): Logger {
+  let level = config.logLevel ?? logLevel.INFO
+  const write = config.logCreator?.(level)
+  const at = (l: number, label: string) => (message: string, extra: object = {}) => {
+    if (l > level || l === logLevel.NOTHING || !write) return
+    write({ namespace, level: l, label, log: { timestamp: new Date().toISOString(), logger: 'kafkajs', message, ...extra } })
+  }
+  return {
+    info: at(logLevel.INFO, 'INFO'),
+    error: at(logLevel.ERROR, 'ERROR'),
+    warn: at(logLevel.WARN, 'WARN'),
+    debug: at(logLevel.DEBUG, 'DEBUG'),
+    namespace: (ns: string) => makeLogger(config, ns),
+    setLogLevel: (l: number) => {
+      level = l
+    },
+  }
+}
+
+// ── producer ─────────────────────────────────────────────────────────────────
+
+/** The options of kafka.producer(). */
+export interface ProducerConfig {
+  createPartitioner?: ICustomPartitioner
+  allowAutoTopicCreation?: boolean
+  idempotent?: boolean
+  transactionalId?: string
+  [option: string]: unknown
+}
+
+/** A record's placement, as KafkaJS reports it: one entry per partition written. */
+export interface RecordMetadata {
+  topicName: string
+  partition: number
+  errorCode: number
+  offset?: string
+  timestamp?: string
+  baseOffset?: string
+  logAppendTime?: string
+  logStartOffset?: string
+}
+
+/** What producer.send() takes. */
+export interface ProducerRecord {
+  topic: string
+  messages: Message[]
+  acks?: number
+  timeout?: number
+  compression?: number
+}
+
+/** KafkaJS's producer. */
+export class Producer extends Instrumented {
+  readonly events = PRODUCER_EVENTS
+  private readonly partitioner: ReturnType<ICustomPartitioner>
+
+  constructor(private readonly getLog: () => Promise<Log>, private readonly config: ProducerConfig) {
+    super(PRODUCER_EVENTS, 'producer')
+    this.partitioner = (config.createPartitioner ?? Partitioners.DefaultPartitioner)()
+  }
+
+  async connect(): Promise<void> {
+    await this.getLog()
+    this.instrument(PRODUCER_EVENTS.CONNECT, null)
+  }
+
+  async disconnect(): Promise<void> {
+    this.instrument(PRODUCER_EVENTS.DISCONNECT, null)
+  }
+
+  isIdempotent(): boolean {
+    return this.config.idempotent === true
+  }
+
+  /** Sends messages to one topic; one RecordMetadata per partition written. */
+  async send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    return this.sendBatch({ topicMessages: [{ topic: record.topic, messages: record.messages }], acks: record.acks })
+  }
+
+  /** Sends messages to several topics, all in one write of the log. */
+  async sendBatch({ topicMessages }: { topicMessages?: Array<{ topic: string; messages: Message[] }>; acks?: number; timeout?: number; compression?: number }): Promise<RecordMetadata[]> {
+    if (!Array.isArray(topicMessages)) throw new KafkaJSNonRetriableError('Invalid topicMessages: expected an array')
+    for (const { topic, messages } of topicMessages) {
+      if (typeof topic !== 'string' || topic.length === 0) throw new KafkaJSNonRetriableError(`Invalid topic ${JSON.stringify(topic)}`)
+      if (!Array.isArray(messages)) throw new KafkaJSNonRetriableError(`Invalid messages array [${String(messages)}] for topic "${topic}"`)
+      for (const m of messages) {
+        if (!m || typeof m !== 'object' || m.value === undefined) {
+          throw new KafkaJSNonRetriableError(`Invalid message without value for topic "${topic}": ${JSON.stringify(m)}`)
+        }
+      }
+    }
+    const log = await this.getLog()
+    return kafkaErrors(async () => {
+      const out: RecordMetadata[] = []
+      for (const { topic, messages } of topicMessages) {
+        if (!log.hasTopic(topic)) {
+          if (this.config.allowAutoTopicCreation === false) throw new KafketteError('UNKNOWN_TOPIC_OR_PARTITION', `This server does not host this topic-partition: ${topic}`, { topic })
+          await log.createTopic(topic).catch((err: unknown) => {
+            if (!(err instanceof KafketteError && err.code === 'TOPIC_ALREADY_EXISTS')) throw err
+          })
+        }
+        const { partitions } = await log.describeTopic(topic)
+        const partitionMetadata = partitions.map((p) => ({ partitionId: p.partition, leader: 0 }))
+        const native = messages.map((m) => ({
+          key: m.key === null || m.key === undefined ? null : toBuffer(m.key),
+          value: toBuffer(m.value),
+          headers: m.headers ? nativeHeaders(m.headers) : undefined,
+          partition: this.partitioner({ topic, partitionMetadata, message: m }),
+          ...(m.timestamp !== undefined ? { timestamp: Number(m.timestamp) } : {}),
+        }))
+        const meta = await log.producer().send(topic, native)
+        const byPartition = new Map<number, RecordMetadata>()
+        for (const md of meta) {
+          if (!byPartition.has(md.partition)) {
+            const p = partitions.find((x) => x.partition === md.partition)!
+            byPartition.set(md.partition, { topicName: topic, partition: md.partition, errorCode: 0, baseOffset: String(md.offset), logAppendTime: '-1', logStartOffset: String(p.logStartOffset) })
+          }
+        }
+        out.push(...byPartition.values())
+      }
+      return out
+    })
+  }
+
+  /** Transactions are not provided by the log yet. */
+  async transaction(): Promise<never> {
+    throw new KafkaJSNotImplemented('producer.transaction()')
+  }
+
+  logger(): Logger {
+    return makeLogger({ brokers: [] }, 'Producer')
+  }
+}
+
+function nativeHeaders(headers: IHeaders): Record<string, string | Uint8Array | Array<string | Uint8Array>> {
+  const out: Record<string, string | Uint8Array | Array<string | Uint8Array>> = {}
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined) continue
+    out[k] = Array.isArray(v) ? v.map((x) => toBuffer(x)!) : toBuffer(v)!
+  }
+  return out
+}
+
+// ── consumer ─────────────────────────────────────────────────────────────────
+
+/** The options of kafka.consumer(). */
+export interface ConsumerConfig {
+  groupId: string
+  partitionAssigners?: Array<(() => unknown) & { kafkette?: string }>
+  sessionTimeout?: number
+  rebalanceTimeout?: number
+  heartbeatInterval?: number
+  retry?: { retries?: number; initialRetryTime?: number; maxRetryTime?: number; multiplier?: number; restartOnFailure?: (e: Error) => Promise<boolean> }
+  allowAutoTopicCreation?: boolean
+  [option: string]: unknown
+}
+
+/** What consumer.run() takes, as KafkaJS. */
+export interface ConsumerRunConfig {
+  autoCommit?: boolean
+  autoCommitInterval?: number | null
+  autoCommitThreshold?: number | null
+  eachBatchAutoResolve?: boolean
+  partitionsConsumedConcurrently?: number
+  eachMessage?: (payload: EachMessagePayload) => Promise<void>
+  eachBatch?: (payload: EachBatchPayload) => Promise<void>
+}
+
+/** eachMessage's payload, as KafkaJS. */
+export interface EachMessagePayload {
+  topic: string
+  partition: number
+  message: KafkaMessage
+  heartbeat(): Promise<void>
+  pause(): () => void
+}
+
+/** A batch, as KafkaJS's eachBatch sees it. */
+export interface Batch {
+  topic: string
+  partition: number
+  highWatermark: string
+  messages: KafkaMessage[]
+  isEmpty(): boolean
+  firstOffset(): string | null
+  lastOffset(): string
+  offsetLag(): string
+  offsetLagLow(): string
+}
+
+/** eachBatch's payload, as KafkaJS. */
+export interface EachBatchPayload {
+  batch: Batch
+  resolveOffset(offset: string): void
+  heartbeat(): Promise<void>
+  pause(): () => void
+  commitOffsetsIfNecessary(offsets?: { topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }): Promise<void>
+  uncommittedOffsets(): { topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }
+  isRunning(): boolean
+  isStale(): boolean
+}
+
+/** KafkaJS's consumer, over a member of a kafkette consumer group. */
+export class Consumer extends Instrumented {
+  readonly events = CONSUMER_EVENTS
+  private topics: Array<string | RegExp> = []
+  private fromBeginning = false
+  private native: NativeConsumer | undefined
+  private autoCommit = true
+
+  constructor(private readonly getLog: () => Promise<Log>, private readonly config: ConsumerConfig, private readonly clientId: string) {
+    super(CONSUMER_EVENTS, 'consumer')
+  }
+
+  async connect(): Promise<void> {
+    await this.getLog()
+    this.instrument(CONSUMER_EVENTS.CONNECT, null)
+  }
+
+  /** Adds topics (names or RegExps) to the subscription; fromBeginning applies where the group has no committed offset. */
+  async subscribe(subscription: { topics?: Array<string | RegExp>; topic?: string | RegExp; fromBeginning?: boolean }): Promise<void> {
+    if (this.native) throw new KafkaJSNonRetriableError('Cannot subscribe to topic while consumer is running')
+    const topics = subscription.topics ?? (subscription.topic !== undefined ? [subscription.topic] : undefined)
+    if (!Array.isArray(topics) || topics.some((t) => typeof t !== 'string' && !(t instanceof RegExp))) {
+      throw new KafkaJSNonRetriableError(`Invalid topics array ${JSON.stringify(topics)}`)
+    }
+    const log = await this.getLog()
+    for (const t of topics) {
+      if (typeof t === 'string' && !log.hasTopic(t)) {
+        if (this.config.allowAutoTopicCreation === false) throw new KafkaJSProtocolError({ message: `This server does not host this topic-partition: ${t}`, type: 'UNKNOWN_TOPIC_OR_PARTITION', code: 3, retriable: true })
+        await log.createTopic(t).catch((err: unknown) => {
+          if (!(err instanceof KafketteError && err.code === 'TOPIC_ALREADY_EXISTS')) throw toKafkaJSError(err)
+        })
+      }
+    }
+    this.topics.push(...topics)
+    if (subscription.fromBeginning) this.fromBeginning = true
+  }
+
+  /** Joins the group and runs the handlers; resolves once the first assignment is known. */
+  async run(config: ConsumerRunConfig = {}): Promise<void> {
+    if (this.native) throw new KafkaJSNonRetriableError('Consumer is already running')
+    if (!config.eachMessage && !config.eachBatch) throw new KafkaJSNonRetriableError('Consumer#run requires eachMessage or eachBatch')
+    const log = await this.getLog()
+    this.autoCommit = config.autoCommit !== false
+    const retry = this.config.retry ?? {}
+    const assignor = this.config.partitionAssigners?.[0]?.kafkette
+    const native = log.consumer({
+      groupId: this.config.groupId,
+      clientId: this.clientId,
+      fromBeginning: this.fromBeginning,
+      autoCommit: this.autoCommit,
+      autoCommitIntervalMs: config.autoCommitInterval ?? 5000,
+      ...(config.autoCommitThreshold ? { autoCommitThreshold: config.autoCommitThreshold } : {}),
+      sessionTimeoutMs: this.config.sessionTimeout ?? 30_000,
+      ...(this.config.heartbeatInterval !== undefined ? { heartbeatIntervalMs: this.config.heartbeatInterval } : {}),
+      ...(this.config.rebalanceTimeout !== undefined ? { rebalanceTimeoutMs: this.config.rebalanceTimeout } : {}),
+      ...(assignor ? { assignor: assignor as 'range' | 'roundRobin' } : {}),
+      retry: {
+        retries: retry.retries ?? 5,
+        initialRetryTimeMs: retry.initialRetryTime ?? 300,
+        maxRetryTimeMs: retry.maxRetryTime ?? 30_000,
+        multiplier: retry.multiplier ?? 2,
+        ...(retry.restartOnFailure ? { restartOnFailure: (e: unknown) => retry.restartOnFailure!(e as Error) } : {}),
+      },
+    })
+    this.native = native
+    this.forwardEvents(native)
+    await native.subscribe(this.topics)
+    const runConfig: Parameters<NativeConsumer['run']>[0] = {
+      partitionsConsumedConcurrently: config.partitionsConsumedConcurrently ?? 1,
+      eachBatchAutoResolve: config.eachBatchAutoResolve ?? true,
+    }
+    if (config.eachMessage) {
+      const each = config.eachMessage
+      runConfig.eachMessage = (p) => each({ topic: p.topic, partition: p.partition, message: toKafkaMessage(p.message), heartbeat: p.heartbeat, pause: p.pause })
+    } else {
+      const each = config.eachBatch!
+      runConfig.eachBatch = (p) => {
+        const b = p.batch
+        const toTopics = (offsets: Array<{ topic: string; partition: number; offset: number }>) => {
+          const topics = new Map<string, Array<{ partition: number; offset: string }>>()
+          for (const o of offsets) topics.set(o.topic, [...(topics.get(o.topic) ?? []), { partition: o.partition, offset: String(o.offset) }])
+          return { topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) }
+        }
+        return each({
+          batch: {
+            topic: b.topic,
+            partition: b.partition,
+            highWatermark: String(b.highWatermark),
+            messages: b.messages.map(toKafkaMessage),
+            isEmpty: () => b.isEmpty(),
+            firstOffset: () => (b.firstOffset() === null ? null : String(b.firstOffset())),
+            lastOffset: () => String(b.lastOffset()),
+            offsetLag: () => String(b.offsetLag()),
+            offsetLagLow: () => String(b.offsetLagLow()),
+          },
+          resolveOffset: (offset) => p.resolveOffset(parseOffset(offset, 'resolveOffset')),
+          heartbeat: p.heartbeat,
+          pause: p.pause,
+          commitOffsetsIfNecessary: async (offsets) =>
+            kafkaErrors(() =>
+              p.commitOffsetsIfNecessary(
+                offsets?.topics.flatMap((t) => t.partitions.map((x) => ({ topic: t.topic, partition: x.partition, offset: parseOffset(x.offset, 'commitOffsetsIfNecessary') }))),
+              ),
+            ),
+          uncommittedOffsets: () => toTopics(p.uncommittedOffsets()),
+          isRunning: () => p.isRunning(),
+          isStale: () => p.isStale(),
+        })
+      }
+    }
+    await kafkaErrors(() => native.run(runConfig))
+  }
+
+  private forwardEvents(native: NativeConsumer): void {
+    native.on('group.join', (e) => {
+      const assignment: Record<string, number[]> = {}
+      for (const tp of native.assignment()) (assignment[tp.topic] ??= []).push(tp.partition)
+      this.instrument(CONSUMER_EVENTS.GROUP_JOIN, { duration: 0, groupId: e.groupId, isLeader: e.leaderId === e.memberId, leaderId: e.leaderId, groupProtocol: e.protocol, memberId: e.memberId, memberAssignment: assignment })
+    })
+    native.on('group.rebalancing', (e) => this.instrument(CONSUMER_EVENTS.REBALANCING, { groupId: e.groupId, memberId: e.memberId }))
+    native.on('heartbeat', (e) => this.instrument(CONSUMER_EVENTS.HEARTBEAT, { groupId: e.groupId, memberId: e.memberId, groupGenerationId: e.generation }))
+    native.on('commit', (e) => {
+      const topics = new Map<string, Array<{ partition: string; offset: string }>>()
+      for (const o of e.offsets) topics.set(o.topic, [...(topics.get(o.topic) ?? []), { partition: String(o.partition), offset: String(o.offset) }])
+      this.instrument(CONSUMER_EVENTS.COMMIT_OFFSETS, { groupId: e.groupId, memberId: e.memberId, groupGenerationId: native.generation, topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) })
+    })
+    native.on('fetch', (e) => this.instrument(CONSUMER_EVENTS.FETCH, { numberOfBatches: 1, duration: e.durationMs }))
+    native.on('batch.start', (e) => this.instrument(CONSUMER_EVENTS.START_BATCH_PROCESS, batchPayload(e)))
+    native.on('batch.end', (e) => this.instrument(CONSUMER_EVENTS.END_BATCH_PROCESS, { ...batchPayload(e), duration: e.durationMs }))
+    native.on('crash', (e) => this.instrument(CONSUMER_EVENTS.CRASH, { error: toKafkaJSError(e.error), groupId: this.config.groupId, restart: e.restart }))
+    native.on('stop', () => this.instrument(CONSUMER_EVENTS.STOP, null))
+  }
+
+  /** Commits these offsets (the next offsets to read) for the group now. */
+  async commitOffsets(offsets: Array<{ topic: string; partition: number; offset: string; metadata?: string | null }>): Promise<void> {
+    if (!Array.isArray(offsets)) throw new KafkaJSNonRetriableError('Invalid offsets: expected an array')
+    const parsed = offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: parseOffset(o.offset, `${o.topic}/${o.partition}`), metadata: o.metadata ?? null }))
+    const native = this.requireRunning('commitOffsets')
+    await kafkaErrors(() => native.commit(parsed))
+  }
+
+  /** Moves a partition's position; with autoCommit, commits it at once, as KafkaJS does. */
+  seek({ topic, partition, offset }: { topic: string; partition: number; offset: string }): void {
+    const target = parseOffset(offset, `${topic}/${partition}`)
+    const native = this.requireRunning('seek')
+    try {
+      native.seek({ topic, partition, offset: target })
+    } catch (err) {
+      throw toKafkaJSError(err)
+    }
+    if (this.autoCommit) void native.commit([{ topic, partition, offset: target }]).catch(() => undefined)
+  }
+
+  pause(topics: Array<{ topic: string; partitions?: number[] }>): void {
+    this.requireRunning('pause').pause(topics)
+  }
+
+  resume(topics: Array<{ topic: string; partitions?: number[] }>): void {
+    this.requireRunning('resume').resume(topics)
+  }
+
+  paused(): Array<{ topic: string; partitions: number[] }> {
+    if (!this.native) return []
+    const byTopic = new Map<string, number[]>()
+    for (const tp of this.native.paused()) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition])
+    return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }))
+  }
+
+  /** The group, as KafkaJS's describeGroup gives it. */
+  async describeGroup(): Promise<GroupDescription> {
+    const log = await this.getLog()
+    return kafkaErrors(async () => toGroupDescription(await log.describeGroup(this.config.groupId)))
+  }
+
+  /** Stops running; the member leaves the group. */
+  async stop(): Promise<void> {
+    const native = this.native
+    this.native = undefined
+    if (native) await native.close()
+  }
+
+  async disconnect(): Promise<void> {
+    await this.stop()
+    this.instrument(CONSUMER_EVENTS.DISCONNECT, null)
+  }
+
+  logger(): Logger {
+    return makeLogger({ brokers: [] }, 'Consumer')
+  }
+
+  private requireRunning(what: string): NativeConsumer {
+    if (!this.native) throw new KafkaJSNonRetriableError(`Consumer group was not initialized, consumer#run must be called first (${what})`)
+    return this.native
+  }
+}
+
+function batchPayload(e: { topic: string; partition: number; highWatermark: number; offsetLag: number; offsetLagLow: number; batchSize: number; firstOffset: number; lastOffset: number }) {
+  return {
+    topic: e.topic,
+    partition: e.partition,
+    highWatermark: String(e.highWatermark),
+    offsetLag: String(e.offsetLag),
+    offsetLagLow: String(e.offsetLagLow),
+    batchSize: e.batchSize,
+    firstOffset: String(e.firstOffset),
+    lastOffset: String(e.lastOffset),
+  }
+}
+
+/** A group, as KafkaJS describes it. */
+export interface GroupDescription {
+  groupId: string
+  members: Array<{ memberId: string; clientId: string; clientHost: string; memberMetadata: Buffer; memberAssignment: Buffer }>
+  protocol: string
+  protocolType: string
+  state: string
+  errorCode?: number
+}
+
+function toGroupDescription(g: Awaited<ReturnType<Log['describeGroup']>>): GroupDescription {
+  return {
+    groupId: g.groupId,
+    protocol: g.protocol,
+    protocolType: g.protocolType,
+    state: g.state,
+    errorCode: 0,
+    members: g.members.map((m) => {
+      const assignment: Record<string, number[]> = {}
+      for (const tp of m.assignment) (assignment[tp.topic] ??= []).push(tp.partition)
+      return {
+        memberId: m.memberId,
+        clientId: m.clientId,
+        clientHost: '/127.0.0.1',
+        memberMetadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics: m.topics }),
+        memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 0, assignment }),
+      }
+    }),
+  }
+}
+
+// ── admin ────────────────────────────────────────────────────────────────────
+
+const CONFIG_NAMES: Record<string, keyof TopicConfig> = {
+  'retention.ms': 'retentionMs',
+  'retention.bytes': 'retentionBytes',
+  'cleanup.policy': 'cleanupPolicy',
+  'delete.retention.ms': 'deleteRetentionMs',
+  'min.compaction.lag.ms': 'minCompactionLagMs',
+  'message.timestamp.type': 'messageTimestampType',
+  'max.message.bytes': 'maxMessageBytes',
+}
+
+function topicConfig(entries: Array<{ name: string; value: string }> = []): Partial<TopicConfig> {
+  const config: Record<string, unknown> = {}
+  for (const { name, value } of entries) {
+    const key = CONFIG_NAMES[name]
+    if (!key) throw new KafkaJSProtocolError({ message: `Unknown topic config ${name}`, type: 'INVALID_CONFIG', code: 40, retriable: false })
+    config[key] = key === 'cleanupPolicy' || key === 'messageTimestampType' ? value : Number(value)
+  }
+  return config as Partial<TopicConfig>
+}
+
+/** KafkaJS's admin client. */
+export class Admin extends Instrumented {
+  readonly events = ADMIN_EVENTS
+
+  constructor(private readonly getLog: () => Promise<Log>) {
+    super(ADMIN_EVENTS, 'admin')
+  }
+
+  async connect(): Promise<void> {
+    await this.getLog()
+    this.instrument(ADMIN_EVENTS.CONNECT, null)
+  }
+
+  async disconnect(): Promise<void> {
+    this.instrument(ADMIN_EVENTS.DISCONNECT, null)
+  }
+
+  /** Creates topics; resolves false when one of them already existed. */
+  async createTopics({ topics, validateOnly }: { topics: Array<{ topic: string; numPartitions?: number; replicationFactor?: number; configEntries?: Array<{ name: string; value: string }> }>; validateOnly?: boolean; waitForLeaders?: boolean; timeout?: number }): Promise<boolean> {
+    if (!Array.isArray(topics)) throw new KafkaJSNonRetriableError(`Invalid topics array ${JSON.stringify(topics)}`)
+    const log = await this.getLog()
+    return kafkaErrors(async () => {
+      let created = true
+      for (const t of topics) {
+        const config = topicConfig(t.configEntries)
+        if (validateOnly) continue
+        try {
+          await log.createTopic(t.topic, { partitions: t.numPartitions === undefined || t.numPartitions === -1 ? 1 : t.numPartitions, config })
+        } catch (err) {
+          if (err instanceof KafketteError && err.code === 'TOPIC_ALREADY_EXISTS') created = false
+          else throw err
+        }
+      }
+      return created
+    })
+  }
+
+  async deleteTopics({ topics }: { topics: string[]; timeout?: number }): Promise<void> {
+    const log = await this.getLog()
+    await kafkaErrors(async () => {
+      for (const t of topics) await log.deleteTopic(t)
+    })
+  }
+
+  async listTopics(): Promise<string[]> {
+    return (await this.getLog()).listTopics()
+  }
+
+  async createPartitions({ topicPartitions }: { topicPartitions: Array<{ topic: string; count: number }>; validateOnly?: boolean; timeout?: number }): Promise<boolean> {
+    const log = await this.getLog()
+    await kafkaErrors(async () => {
+      for (const { topic, count } of topicPartitions) await log.createPartitions(topic, count)
+    })
+    return true
+  }
+
+  async fetchTopicMetadata({ topics }: { topics?: string[] } = {}) {
+    const log = await this.getLog()
+    return kafkaErrors(async () => {
+      const names = topics ?? (await log.listTopics())
+      return {
+        topics: await Promise.all(
+          names.map(async (name) => ({
+            name,
+            partitions: (await log.describeTopic(name)).partitions.map((p) => ({ partitionErrorCode: 0, partitionId: p.partition, leader: 0, replicas: [0], isr: [0], offlineReplicas: [] as number[] })),
+          })),
+        ),
+      }
+    })
+  }
+
+  async fetchTopicOffsets(topic: string): Promise<Array<{ partition: number; offset: string; high: string; low: string }>> {
+    const log = await this.getLog()
+    return kafkaErrors(async () =>
+      (await log.describeTopic(topic)).partitions.map((p) => ({ partition: p.partition, offset: String(p.highWatermark), high: String(p.highWatermark), low: String(p.logStartOffset) })),
+    )
+  }
+
+  /** Per partition, the first offset at or after `timestamp`; the high watermark where there is none. */
+  async fetchTopicOffsetsByTimestamp(topic: string, timestamp?: number): Promise<Array<{ partition: number; offset: string }>> {
+    const log = await this.getLog()
+    return kafkaErrors(async () => {
+      const { partitions } = await log.describeTopic(topic)
+      if (timestamp === undefined) return partitions.map((p) => ({ partition: p.partition, offset: String(p.highWatermark) }))
+      const found = await log.offsetsForTimes(topic, timestamp)
+      return found.map((f) => ({ partition: f.partition, offset: String(f.offset ?? partitions[f.partition]!.highWatermark) }))
+    })
+  }
+
+  /** A group's committed offsets per topic; '-1' where the group has none. */
+  async fetchOffsets({ groupId, topics }: { groupId: string; topics?: string[]; resolveOffsets?: boolean }) {
+    const log = await this.getLog()
+    return kafkaErrors(async () => {
+      const committed = await log.fetchOffsets(groupId).catch((err: unknown) => {
+        if (err instanceof KafketteError && err.code === 'GROUP_ID_NOT_FOUND') return []
+        throw err
+      })
+      const names = topics ?? [...new Set(committed.map((c) => c.topic))]
+      return Promise.all(
+        names.map(async (topic) => ({
+          topic,
+          partitions: (await log.describeTopic(topic)).partitions.map((p) => {
+            const c = committed.find((x) => x.topic === topic && x.partition === p.partition)
+            return { partition: p.partition, offset: c ? String(c.offset) : '-1', metadata: c?.metadata ?? null }
+          }),
+        })),
+      )
+    })
+  }
+
+  /** Sets a group's committed offsets (refused while the group has members). */
+  async setOffsets({ groupId, topic, partitions }: { groupId: string; topic: string; partitions: Array<{ partition: number; offset: string }> }): Promise<void> {
+    const log = await this.getLog()
+    const offsets = partitions.map((p) => ({ topic, partition: p.partition, offset: parseOffset(p.offset, `${topic}/${p.partition}`) }))
+    await kafkaErrors(() => log.commitOffsets(groupId, offsets))
+  }
+
+  /** Moves a group's offsets on a topic to the earliest or latest offsets. */
+  async resetOffsets({ groupId, topic, earliest = false }: { groupId: string; topic: string; earliest?: boolean }): Promise<void> {
+    const log = await this.getLog()
+    await kafkaErrors(() => log.resetOffsets(groupId, topic, { to: earliest ? 'earliest' : 'latest' }))
+  }
+
+  async listGroups(): Promise<{ groups: Array<{ groupId: string; protocolType: string }> }> {
+    const log = await this.getLog()
+    return { groups: (await log.listGroups()).map((g) => ({ groupId: g.groupId, protocolType: g.protocolType })) }
+  }
+
+  async describeGroups(groupIds: string[]): Promise<{ groups: GroupDescription[] }> {
+    const log = await this.getLog()
+    return kafkaErrors(async () => ({ groups: await Promise.all(groupIds.map(async (id) => toGroupDescription(await log.describeGroup(id)))) }))
+  }
+
+  async deleteGroups(groupIds: string[]): Promise<Array<{ groupId: string; errorCode: number }>> {
+    const log = await this.getLog()
+    const results: Array<{ groupId: string; errorCode: number; error?: KafkaJSError }> = []
+    for (const groupId of groupIds) {
+      try {
+        await log.deleteGroup(groupId)
+        results.push({ groupId, errorCode: 0 })
+      } catch (err) {
+        const error = toKafkaJSError(err) as KafkaJSError
+        results.push({ groupId, errorCode: error instanceof KafkaJSProtocolError ? error.code : -1, error })
+      }
+    }
+    const failed = results.filter((r) => r.error) as Array<{ groupId: string; errorCode: number; error: KafkaJSError }>
+    if (failed.length > 0) throw new KafkaJSDeleteGroupsError('Error in DeleteGroups', failed)
+    return results
+  }
+
+  /** Deletes records below the given offsets ('-1': everything). */
+  async deleteTopicRecords({ topic, partitions }: { topic: string; partitions: Array<{ partition: number; offset: string }> }): Promise<void> {
+    const log = await this.getLog()
+    const targets = partitions.map((p) => ({ partition: p.partition, offset: p.offset === '-1' ? -1 : parseOffset(p.offset, `${topic}/${p.partition}`) }))
+    await kafkaErrors(() => log.deleteRecords(topic, targets))
+  }
+
+  async describeCluster() {
+    return { brokers: [{ nodeId: 0, host: '127.0.0.1', port: 9092 }], controller: 0, clusterId: 'kafkette' }
+  }
+
+  async describeConfigs(): Promise<never> {
+    throw new KafkaJSNotImplemented('admin.describeConfigs()')
+  }
+
+  async alterConfigs(): Promise<never> {
+    throw new KafkaJSNotImplemented('admin.alterConfigs()')
+  }
+
+  async listPartitionReassignments(): Promise<never> {
+    throw new KafkaJSNotImplemented('admin.listPartitionReassignments()')
+  }
+
+  async alterPartitionReassignments(): Promise<never> {
+    throw new KafkaJSNotImplemented('admin.alterPartitionReassignments()')
+  }
+
+  async describeAcls(): Promise<never> {
+    throw new KafkaJSNotImplemented('admin.describeAcls()')
+  }
+
+  async createAcls(): Promise<never> {
+    throw new KafkaJSNotImplemented('admin.createAcls()')
+  }
+
+  async deleteAcls(): Promise<never> {
+    throw new KafkaJSNotImplemented('admin.deleteAcls()')
+  }
+
+  logger(): Logger {
+    return makeLogger({ brokers: [] }, 'Admin')
+  }
+}
