@@ -2,7 +2,7 @@
 // that make the store's next writes fail or wait.
 import { openLog, type Log } from '../index.js'
 import { ManualClock } from '../index.js'
-import type { OpenLogOptions } from '../index.js'
+import type { Consumer, OpenLogOptions } from '../index.js'
 
 export { ManualClock }
 
@@ -30,3 +30,48 @@ export function clearFaults(log: Log): void {
 }
 
 export { resetClusters } from '../kafkajs/index.js'
+
+/** Resolves once the group has no rebalance running or waiting. */
+export function waitForGroupStable(log: Log, groupId: string): Promise<void> {
+  return log.waitForGroup(groupId)
+}
+
+/**
+ * Resolves once `consumer` has handed out every record of its assigned partitions up to
+ * the high watermark (lag 0) and, under run(), its handlers have finished the batches that
+ * started since the call. It looks again at each finished batch or rebalance: it never
+ * sleeps. Rejects if the consumer stops first.
+ */
+export function waitForCaughtUp(consumer: Consumer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let open = 0
+    const caughtUp = (): boolean => {
+      const lag = consumer.lag()
+      return open === 0 && lag.length > 0 && lag.every((p) => p.lag === 0)
+    }
+    const started = (): void => {
+      open++
+    }
+    const look = (): void => {
+      if (caughtUp()) done()
+    }
+    const ended = (): void => {
+      open = Math.max(0, open - 1)
+      look()
+    }
+    const stopped = (): void => done(new Error('waitForCaughtUp: the consumer stopped first'))
+    const done = (err?: Error): void => {
+      consumer.off('batch.start', started)
+      consumer.off('batch.end', ended)
+      consumer.off('group.rebalance', look)
+      consumer.off('stop', stopped)
+      if (err) reject(err)
+      else resolve()
+    }
+    if (!consumer.running && caughtUp()) return resolve()
+    consumer.on('batch.start', started)
+    consumer.on('batch.end', ended)
+    consumer.on('group.rebalance', look)
+    consumer.on('stop', stopped)
+  })
+}
