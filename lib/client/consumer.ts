@@ -88,6 +88,8 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
   private lastCommitAt: number
   private processedSinceCommit = 0
   private autoCommitTimer: TimerHandle | undefined
+  private autoCommitting: Promise<void> | undefined
+  private autoCommitAgain = false
   private lastHeartbeatEvent = -Infinity
   private closing: Promise<void> | undefined
 
@@ -683,11 +685,11 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     }
   }
 
-  /** @internal Before reading: rejoin a group that removed this member, and commit if due. */
+  /** @internal Before reading: rejoin a group that removed this member, and start a commit if one is due (reading does not wait for it). */
   async groupStep(): Promise<void> {
     if (this.groupId === undefined) return
     if (this.subscription && !this.member && !this.closed) await this.join()
-    await this.maybeAutoCommit()
+    void this.maybeAutoCommit()
   }
 
   private coordinator(): GroupCoordinator {
@@ -855,12 +857,29 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     return this.autoCommitNow(member)
   }
 
-  private async autoCommitNow(member: Member): Promise<void> {
-    try {
-      await this.commitCursors(member, this.order, true)
-    } catch (error) {
-      this.emit('commit.failed', { groupId: member.groupId, memberId: member.memberId, error })
+  /**
+   * One automatic commit at a time: calls while one is under way are folded into a single
+   * commit after it, so commits never pile up behind a slow write and none is lost.
+   */
+  private autoCommitNow(member: Member): Promise<void> {
+    if (this.autoCommitting) {
+      this.autoCommitAgain = true
+      return this.autoCommitting
     }
+    const run = async (): Promise<void> => {
+      do {
+        this.autoCommitAgain = false
+        try {
+          await this.commitCursors(member, this.order, true)
+        } catch (error) {
+          this.emit('commit.failed', { groupId: member.groupId, memberId: member.memberId, error })
+        }
+      } while (this.autoCommitAgain && this.member === member)
+    }
+    this.autoCommitting = run().finally(() => {
+      this.autoCommitting = undefined
+    })
+    return this.autoCommitting
   }
 
   private armAutoCommit(): void {

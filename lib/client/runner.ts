@@ -163,7 +163,8 @@ export class Runner {
     if (this.config.eachBatch) await this.eachBatch(x, seq, records, highWatermark)
     else await this.eachMessage(x, seq, records)
     if (event) c.emit('batch.end', { ...event, durationMs: clock.now() - started })
-    await c.maybeAutoCommit()
+    // Commits run beside processing; one at a time, and a revoke or stop waits for them.
+    void c.maybeAutoCommit()
   }
 
   private async eachMessage(x: Cursor, seq: number, records: ConsumedMessage[]): Promise<void> {

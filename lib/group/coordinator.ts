@@ -258,31 +258,10 @@ export class GroupCoordinator {
     return parts.map((p, i) => ({ topic, partition: p.index, offset: targets[i]! }))
   }
 
-  /** Per partition, the first offset whose timestamp is ≥ `timestamp`, or the high watermark. */
+  /** Per partition, the first offset whose timestamp is ≥ `timestamp` (the log's time index), or the high watermark. */
   private async offsetsForTime(topic: string, parts: readonly Partition[], timestamp: number): Promise<number[]> {
-    const byIndex = (this.log as unknown as { offsetsForTimes?: (topic: string, timestamp: number) => Promise<Array<{ partition: number; offset: number | null }>> }).offsetsForTimes
-    if (typeof byIndex === 'function') {
-      const found = await byIndex.call(this.log, topic, timestamp)
-      return parts.map((p) => found.find((f) => f.partition === p.index)?.offset ?? p.highWatermark)
-    }
-    const out: number[] = []
-    for (const p of parts) {
-      let offset = p.logStartOffset
-      let found: number | undefined
-      while (found === undefined && offset < p.highWatermark) {
-        const records = await this.log.fetch(p, offset, 1000)
-        if (records.length === 0) break
-        for (const r of records) {
-          if (r.timestamp >= timestamp) {
-            found = r.offset
-            break
-          }
-        }
-        offset = records[records.length - 1]!.offset + 1
-      }
-      out.push(found ?? p.highWatermark)
-    }
-    return out
+    const found = await this.log.offsetsForTimes(topic, timestamp)
+    return parts.map((p) => found.find((f) => f.partition === p.index)?.offset ?? p.highWatermark)
   }
 
   /** Deletes a group and its committed offsets. NON_EMPTY_GROUP while it has members; GROUP_ID_NOT_FOUND if it has neither members nor offsets. */
