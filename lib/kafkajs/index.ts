@@ -83,12 +83,13 @@ export async function resetClusters(): Promise<void> {
 
 let eventId = 0
 
+
 class Instrumented {
   protected readonly emitter = new EventEmitter()
   constructor(private readonly names: Record<string, string>, private readonly prefix: string) {}
 
   /** Listens to an instrumentation event; returns a function that removes the listener. */
-  on(eventName: string, listener: (event: { id: number; type: string; timestamp: number; payload: unknown }) => void): () => void {
+  on(eventName: string, listener: (event: { id: string; type: string; timestamp: number; payload: any }) => void): () => void {
     if (!Object.values(this.names).includes(eventName)) {
       const keys = Object.keys(this.names).map((k) => `${this.prefix}.events.${k}`)
       throw new KafkaJSNonRetriableError(`Event name should be one of ${keys.join(', ')}`)
@@ -98,7 +99,7 @@ class Instrumented {
   }
 
   protected instrument(type: string, payload: unknown): void {
-    this.emitter.emit(type, { id: eventId++, type, timestamp: Date.now(), payload })
+    this.emitter.emit(type, { id: String(eventId++), type, timestamp: Date.now(), payload })
   }
 }
 
@@ -146,8 +147,7 @@ export interface KafkaMessage {
   timestamp: string
   attributes: number
   offset: string
-  size: number
-  headers?: IHeaders
+  headers: IHeaders
 }
 
 function toBuffer(v: unknown): Buffer | null {
@@ -163,7 +163,7 @@ function toKafkaMessage(m: ConsumedMessage): KafkaMessage {
   const headers: IHeaders = {}
   for (const [k, v] of Object.entries(m.headers)) headers[k] = Array.isArray(v) ? v.map((x) => toBuffer(x)!) : toBuffer(v)!
   const value = toBuffer(m.value)
-  return { key: toBuffer(m.key), value, timestamp: String(m.timestamp), attributes: 0, offset: String(m.offset), size: value?.length ?? 0, headers }
+  return { key: toBuffer(m.key), value, timestamp: String(m.timestamp), attributes: 0, offset: String(m.offset), headers }
 }
 
 function parseOffset(value: unknown, what: string): number {
@@ -268,7 +268,11 @@ export interface ProducerConfig {
   allowAutoTopicCreation?: boolean
   idempotent?: boolean
   transactionalId?: string
-  [option: string]: unknown
+  /** Accepted and unused: nothing crosses a network. */
+  metadataMaxAge?: number
+  retry?: { retries?: number; initialRetryTime?: number; maxRetryTime?: number; multiplier?: number; factor?: number }
+  maxInFlightRequests?: number
+  transactionTimeout?: number
 }
 
 /** A record's placement, as KafkaJS reports it: one entry per partition written. */
@@ -389,13 +393,21 @@ function nativeHeaders(headers: IHeaders): Record<string, string | Uint8Array | 
 /** The options of kafka.consumer(). */
 export interface ConsumerConfig {
   groupId: string
-  partitionAssigners?: Array<(() => unknown) & { kafkette?: string }>
+  partitionAssigners?: Array<((...args: never[]) => unknown) & { kafkette?: string }>
   sessionTimeout?: number
   rebalanceTimeout?: number
   heartbeatInterval?: number
-  retry?: { retries?: number; initialRetryTime?: number; maxRetryTime?: number; multiplier?: number; restartOnFailure?: (e: Error) => Promise<boolean> }
+  retry?: { retries?: number; initialRetryTime?: number; maxRetryTime?: number; multiplier?: number; factor?: number; restartOnFailure?: (e: Error) => Promise<boolean> }
   allowAutoTopicCreation?: boolean
-  [option: string]: unknown
+  /** Accepted and unused: nothing crosses a network. */
+  metadataMaxAge?: number
+  maxBytesPerPartition?: number
+  minBytes?: number
+  maxBytes?: number
+  maxWaitTimeInMs?: number
+  maxInFlightRequests?: number
+  readUncommitted?: boolean
+  rackId?: string
 }
 
 /** What consumer.run() takes, as KafkaJS. */
@@ -658,7 +670,7 @@ export interface GroupDescription {
   members: Array<{ memberId: string; clientId: string; clientHost: string; memberMetadata: Buffer; memberAssignment: Buffer }>
   protocol: string
   protocolType: string
-  state: string
+  state: 'Unknown' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead' | 'Empty'
   errorCode?: number
 }
 
