@@ -1,0 +1,10 @@
+// Runs every benchmark of bench/ in turn, each in its own process, passing the same flags
+// (--quick for a short run). Each prints its table and writes bench/results/*.jsonl.
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const args = process.argv.slice(2)
+for (const script of ['core.mjs', 'kafkajs-tests.mjs']) {
+  process.stderr.write(`bench/${script}\n`)
+  execFileSync(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: 'inherit' })
+}
