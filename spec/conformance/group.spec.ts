@@ -5,9 +5,24 @@
 import { describe, expect, it } from 'vitest'
 import { KafketteError, ManualClock, type Consumer, type Log, type TopicPartition } from '../../lib/index.js'
 import { next, ticks, until } from '../helpers/groups.js'
-import { stores } from '../helpers/stores.js'
+import { disk, stores } from '../helpers/stores.js'
 
 const key = (tp: TopicPartition) => `${tp.topic}/${tp.partition}`
+
+async function fill(log: Log, topic: string, partitions: number, perPartition: number) {
+  const producer = log.producer()
+  for (let p = 0; p < partitions; p++) await producer.send(topic, Array.from({ length: perPartition }, (_, i) => ({ value: `${p}:${i}`, partition: p })))
+}
+
+/** Polls until nothing is ready; returns what came. */
+async function drain(c: Consumer, max = 1000): Promise<string[]> {
+  const out: string[] = []
+  for (;;) {
+    const batch = await c.poll({ timeoutMs: 0, maxRecords: max })
+    if (batch.length === 0) return out
+    out.push(...batch.map((m) => m.value as string))
+  }
+}
 
 describe.each(stores)('consumer groups on $name', (store) => {
   async function setup(partitions = 4, options: { autoCreateTopics?: boolean } = {}) {
@@ -15,21 +30,6 @@ describe.each(stores)('consumer groups on $name', (store) => {
     const log = await store.makeLog({ clock, ...options })
     await log.createTopic('t', { partitions })
     return { log, clock, producer: log.producer() }
-  }
-
-  async function fill(log: Log, topic: string, partitions: number, perPartition: number) {
-    const producer = log.producer()
-    for (let p = 0; p < partitions; p++) await producer.send(topic, Array.from({ length: perPartition }, (_, i) => ({ value: `${p}:${i}`, partition: p })))
-  }
-
-  /** Polls until nothing is ready; returns what came. */
-  async function drain(c: Consumer, max = 1000): Promise<string[]> {
-    const out: string[] = []
-    for (;;) {
-      const batch = await c.poll({ timeoutMs: 0, maxRecords: max })
-      if (batch.length === 0) return out
-      out.push(...batch.map((m) => m.value as string))
-    }
   }
 
   it('shares a topic’s partitions among members, complete and disjoint, and rebalances as members come and go', async () => {
@@ -205,31 +205,6 @@ describe.each(stores)('consumer groups on $name', (store) => {
     await log.waitForGroup('g')
     expect(c.assignment().map(key)).toEqual(['t/0', 't/1'])
     await log.close()
-  })
-
-  it('stops at committed offsets and resumes exactly there after a restart from disk', async () => {
-    if (!store.durable) return
-    const { log } = await setup(3)
-    await fill(log, 't', 3, 20)
-    const a = log.consumer({ groupId: 'svc', fromBeginning: true })
-    await a.subscribe('t')
-    const got = await a.poll({ maxRecords: 25, timeoutMs: 0 })
-    await a.commit()
-    const committed = await log.fetchOffsets('svc')
-    const expected = new Map<number, number>()
-    for (const m of got) expected.set(m.partition, m.offset + 1)
-    for (const o of committed) expect(o.offset).toBe(expected.get(o.partition) ?? 0)
-    const reopened = await store.reopen(log, { clock: new ManualClock(2_000_000) })
-    expect(await reopened.fetchOffsets('svc')).toEqual(committed)
-    expect((await reopened.listGroups()).map((g) => g.groupId)).toEqual(['svc'])
-    const b = reopened.consumer({ groupId: 'svc', fromBeginning: true })
-    await b.subscribe('t')
-    for (const o of committed) expect(b.position({ topic: 't', partition: o.partition })).toBe(o.offset)
-    const rest = await drain(b)
-    expect(rest).toHaveLength(60 - got.length)
-    const seen = new Set([...got.map((m) => m.value as string), ...rest])
-    expect(seen.size).toBe(60)
-    await reopened.close()
   })
 
   it('commits what poll handed out on close, and log.close() closes group members cleanly', async () => {
@@ -492,5 +467,73 @@ describe.each(stores)('consumer groups on $name', (store) => {
     const owner = a.assignment().length === 1 ? a : b
     expect(owner.assignment()).toEqual([{ topic: 't', partition: 0 }])
     await log.close()
+  })
+})
+
+describe('consumer groups on disk', () => {
+  const store = disk
+
+  it('two services share a topic through their groups, stop with the log, and carry on after a restart without losing or repeating a record', async () => {
+    const clock = new ManualClock(1_000_000)
+    let log = await store.makeLog({ clock })
+    await log.createTopic('orders', { partitions: 4 })
+    const seen = { billing: [] as string[], audit: [] as string[] }
+    const start = async (l: Log) => {
+      const members: Consumer[] = []
+      for (const [service, count] of [['billing', 2], ['audit', 1]] as const) {
+        for (let i = 0; i < count; i++) {
+          const c = l.consumer({ groupId: service, fromBeginning: true })
+          await c.subscribe('orders')
+          await c.run({ partitionsConsumedConcurrently: 2, eachMessage: async ({ message }) => void seen[service].push(message.value as string) })
+          members.push(c)
+        }
+      }
+      return members
+    }
+    const send = async (l: Log, from: number, n: number) => {
+      const producer = l.producer()
+      await producer.send('orders', Array.from({ length: n }, (_, i) => ({ key: `k${(from + i) % 7}`, value: `o${from + i}` })))
+    }
+    await start(log)
+    await send(log, 0, 50)
+    await until(() => seen.billing.length === 50 && seen.audit.length === 50, 'first 50 read by both services')
+    await send(log, 50, 30)
+    log = await store.reopen(log, { clock })
+    await send(log, 80, 20)
+    const members = await start(log)
+    await until(() => new Set(seen.billing).size === 100 && new Set(seen.audit).size === 100, 'all 100 read by both services')
+    await ticks(10)
+    const all = Array.from({ length: 100 }, (_, i) => `o${i}`).sort()
+    expect([...seen.billing].sort()).toEqual(all)
+    expect([...seen.audit].sort()).toEqual(all)
+    for (const c of members) await c.close()
+    for (const service of ['billing', 'audit']) expect((await log.fetchOffsets(service)).reduce((sum, o) => sum + o.offset, 0)).toBe(100)
+    await log.close()
+  })
+
+  it('stops at committed offsets and resumes exactly there after a restart from disk', async () => {
+    const clock = new ManualClock(1_000_000)
+    const log = await store.makeLog({ clock })
+    await log.createTopic('t', { partitions: 3 })
+    await fill(log, 't', 3, 20)
+    const a = log.consumer({ groupId: 'svc', fromBeginning: true })
+    await a.subscribe('t')
+    const got = await a.poll({ maxRecords: 25, timeoutMs: 0 })
+    await a.commit()
+    const committed = await log.fetchOffsets('svc')
+    const expected = new Map<number, number>()
+    for (const m of got) expected.set(m.partition, m.offset + 1)
+    for (const o of committed) expect(o.offset).toBe(expected.get(o.partition) ?? 0)
+    const reopened = await store.reopen(log, { clock: new ManualClock(2_000_000) })
+    expect(await reopened.fetchOffsets('svc')).toEqual(committed)
+    expect((await reopened.listGroups()).map((g) => g.groupId)).toEqual(['svc'])
+    const b = reopened.consumer({ groupId: 'svc', fromBeginning: true })
+    await b.subscribe('t')
+    for (const o of committed) expect(b.position({ topic: 't', partition: o.partition })).toBe(o.offset)
+    const rest = await drain(b)
+    expect(rest).toHaveLength(60 - got.length)
+    const seen = new Set([...got.map((m) => m.value as string), ...rest])
+    expect(seen.size).toBe(60)
+    await reopened.close()
   })
 })
