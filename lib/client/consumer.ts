@@ -764,10 +764,11 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
       cursors.push(c)
     }
     this.wakeup()
+    const member = this.member
     try {
       if (this.runner) await this.runner.drain(cursors)
-      const member = this.member
-      if (member && this.autoCommit) await this.commitCursors(member, cursors, true).catch((error: unknown) => this.emit('commit.failed', { groupId: this.groupId!, memberId: member.memberId, error }))
+      // Removed meanwhile (a rebalance timeout): these offsets are no longer this member's to commit.
+      if (member && this.member === member && this.autoCommit) await this.commitCursors(member, cursors, true).catch((error: unknown) => this.emit('commit.failed', { groupId: this.groupId!, memberId: member.memberId, error }))
     } finally {
       const gone = new Set(cursors)
       this.replaceCursors(this.order.filter((c) => !gone.has(c)))

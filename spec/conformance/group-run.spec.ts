@@ -377,6 +377,41 @@ describe.each(stores)('run() on $name', (store) => {
     await log.close()
   })
 
+  it('removes a member that holds a revoked partition past rebalanceTimeoutMs; its late handler commits nothing', async () => {
+    const { log, clock, producer } = await setup(1)
+    await producer.send('t', [{ value: 0 }, { value: 1 }])
+    const a = log.consumer({ groupId: 'g', fromBeginning: true, sessionTimeoutMs: 60_000, rebalanceTimeoutMs: 10_000 })
+    await a.subscribe('t')
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    let entered = false
+    await a.run({
+      eachMessage: async ({ message }) => {
+        entered = true
+        if (message.offset === 0) await gate
+      },
+    })
+    await until(() => entered)
+    const b = log.consumer({ groupId: 'g', fromBeginning: true })
+    const got: number[] = []
+    const left = next(a, 'group.leave')
+    const joined = b.subscribe('t')
+    await ticks(10)
+    expect(b.assignment()).toEqual([])
+    clock.advance(10_000)
+    expect(await left).toMatchObject({ reason: 'rebalance-timeout' })
+    await joined
+    expect(b.assignment()).toEqual([{ topic: 't', partition: 0 }])
+    await b.run({ eachMessage: async ({ message }) => void got.push(message.offset) })
+    await until(() => got.length === 2)
+    expect(got).toEqual([0, 1])
+    await b.close()
+    release()
+    await ticks(20)
+    expect(await log.fetchOffsets('g')).toEqual([{ topic: 't', partition: 0, offset: 2, metadata: null }])
+    await log.close()
+  })
+
   it('log.close() stops running consumers and commits what they processed', async () => {
     const { log, producer } = await setup(1)
     await producer.send('t', Array.from({ length: 3 }, (_, i) => ({ value: i })))
