@@ -18,9 +18,9 @@ interface Stored {
   records: Array<RecordInput & { offset: number }>
 }
 
-/** What a compaction plan removes, and the ops that do it. */
+/** What a compaction plan removes, and the ops that do it: each chunk is one store write. */
 export interface CompactionPlan {
-  ops: StoreOp[]
+  chunks: StoreOp[][]
   removedRecords: number
   /** Stored bytes after minus before (≤ 0). */
   bytesDelta: number
@@ -37,8 +37,9 @@ export async function planCompaction(store: Store, part: Partition, config: Topi
   const it = store.iterator({ gte: recordKey(part.topicId, part.index, part.logStartOffset), lt: recordKey(part.topicId, part.index, end) })
   try {
     for (;;) {
-      const entries = await it.nextv(64)
+      const entries = await it.nextv(4)
       if (entries.length === 0) break
+      await yieldToEventLoop()
       for (const [key, value] of entries) {
         const last = lastOffsetOf(key)
         const b = decodeBatch(value)
@@ -77,10 +78,20 @@ export async function planCompaction(store: Store, part: Partition, config: Topi
     if (newest.get(keyId(r.key)) !== r.offset) return false
     return !(r.value === null && r.timestamp <= tombstoneEdge)
   }
-  const ops: StoreOp[] = []
+  // Batches are rewritten in chunks, each one store write: every chunk on its own keeps
+  // the newest record of each key (the newest are never removed), so a producer waits
+  // for one chunk at most, never for the whole partition.
+  const chunks: StoreOp[][] = []
+  let ops: StoreOp[] = []
   let removedRecords = 0
   let bytesDelta = 0
   for (const b of batches) {
+    if (ops.length >= CHUNK_OPS) {
+      ops.push(partitionStateOp(part, part.logStartOffset, end))
+      chunks.push(ops)
+      ops = []
+      await yieldToEventLoop()
+    }
     const survivors = b.records.filter(keep)
     if (survivors.length === b.records.length) continue
     removedRecords += b.records.length - survivors.length
@@ -93,6 +104,16 @@ export async function planCompaction(store: Store, part: Partition, config: Topi
     bytesDelta += bytes.length
     ops.push({ type: 'put', key: last === b.last ? b.key : recordKey(part.topicId, part.index, last), value: bytes })
   }
-  if (ops.length > 0) ops.push(partitionStateOp(part, part.logStartOffset, end))
-  return { ops, removedRecords, bytesDelta }
+  if (ops.length > 0) {
+    ops.push(partitionStateOp(part, part.logStartOffset, end))
+    chunks.push(ops)
+  }
+  return { chunks, removedRecords, bytesDelta }
+}
+
+const CHUNK_OPS = 16
+
+/** Lets appends and reads run between the steps of a long compaction. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
 }

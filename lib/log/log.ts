@@ -27,7 +27,7 @@ import type { ConsumedMessage, Headers, Key, TopicDescription } from '../types.j
 import type { Clock, TimerHandle } from '../util/clock.js'
 import { assertTopicName, isPlainObject } from '../util/validate.js'
 import { Partition } from './partition.js'
-import { planCompaction } from './compaction.js'
+import { planCompaction, yieldToEventLoop } from './compaction.js'
 import { decodePartitionState, firstOffsetNotOlderThan, offsetForTime, partitionSize, planLogStart } from './retention.js'
 import { resolveTopicConfig, type TopicConfig } from './topic-config.js'
 
@@ -314,7 +314,8 @@ export class CoreLog extends EventEmitter<LogEvents> {
 
   /**
    * Moves each given partition's log start offset to `offset` (-1: the high watermark),
-   * deleting the batches wholly below it, in one store write. An offset above the high
+   * deleting the batches wholly below it. Each store write deletes a chunk of batches
+   * together with the log start it reaches, so every step is consistent. An offset above the high
    * watermark throws OFFSET_OUT_OF_RANGE and nothing is deleted; one at or below the log
    * start changes nothing. Resolves with each partition's new log start offset.
    */
@@ -379,12 +380,17 @@ export class CoreLog extends EventEmitter<LogEvents> {
       for (const topic of topics) {
         for (const part of topic.partitions) {
           const plan = await planCompaction(this.store, part, topic.config, this.clock.now())
-          if (plan.ops.length === 0) continue
-          const started = performance.now()
-          await this.store.write(plan.ops, this.options.sync ?? false)
-          part.dropCache()
+          if (plan.chunks.length === 0) continue
+          let pauseMs = 0
+          for (const chunk of plan.chunks) {
+            const started = performance.now()
+            await this.store.write(chunk, this.options.sync ?? false)
+            pauseMs = Math.max(pauseMs, performance.now() - started)
+            part.dropCache()
+            await yieldToEventLoop()
+          }
           if (part.sizeBytes !== undefined) part.sizeBytes += plan.bytesDelta
-          out.push({ topic: topic.name, partition: part.index, removedRecords: plan.removedRecords, pauseMs: performance.now() - started })
+          out.push({ topic: topic.name, partition: part.index, removedRecords: plan.removedRecords, pauseMs })
           const before = (part.sizeBytes ?? 0) - plan.bytesDelta
           if (-plan.bytesDelta * 4 >= before) {
             const range = partitionRecordsRange(part.topicId, part.index)
@@ -419,22 +425,23 @@ export class CoreLog extends EventEmitter<LogEvents> {
   }
 
   private async moveLogStarts(moves: ReadonlyArray<{ part: Partition; offset: number }>): Promise<LogStartMoved[]> {
-    if (moves.length === 0) return []
-    const planned = await Promise.all(moves.map(async (m) => ({ ...m, ...(await planLogStart(this.store, m.part, m.offset)), before: await partitionSize(this.store, m.part) })))
-    await this.store.write(planned.flatMap((p) => p.ops), this.options.sync ?? false)
     const out: LogStartMoved[] = []
-    for (const p of planned) {
-      p.part.logStartOffset = p.offset
-      if (p.part.sizeBytes !== undefined) p.part.sizeBytes = Math.max(0, p.part.sizeBytes - p.freed)
-      const event = { topic: p.part.topic, partition: p.part.index, logStartOffset: p.offset, removedBatches: p.batches, freedBytes: p.freed }
+    for (const { part, offset } of moves) {
+      const before = await partitionSize(this.store, part)
+      const plan = await planLogStart(this.store, part, offset)
+      for (const step of plan.steps) {
+        await this.store.write(step.ops, this.options.sync ?? false)
+        part.logStartOffset = Math.max(part.logStartOffset, step.logStartOffset)
+        await yieldToEventLoop()
+      }
+      if (part.sizeBytes !== undefined) part.sizeBytes = Math.max(0, part.sizeBytes - plan.freed)
+      const event = { topic: part.topic, partition: part.index, logStartOffset: offset, removedBatches: plan.batches, freedBytes: plan.freed }
       out.push(event)
       this.emit('log.start', event)
-    }
-    for (const p of planned) {
       // Reclaim the space once a large share of the partition went.
-      if (p.freed > 0 && p.freed * 4 >= p.before) {
-        const range = partitionRecordsRange(p.part.topicId, p.part.index)
-        await this.store.compactRange(range.gte, recordKey(p.part.topicId, p.part.index, p.offset))
+      if (plan.freed > 0 && plan.freed * 4 >= before) {
+        const range = partitionRecordsRange(part.topicId, part.index)
+        await this.store.compactRange(range.gte, recordKey(part.topicId, part.index, offset))
       }
     }
     return out

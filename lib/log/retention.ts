@@ -61,21 +61,30 @@ export async function partitionSize(store: Store, part: Partition): Promise<numb
 }
 
 /**
- * The store ops that move `part`'s log start to `offset` (≥ the current one, ≤ the high
- * watermark): delete every batch whose last offset is below it and every time-index entry
- * below it but the last (which still bounds the records after it), and write the state.
- * Returns the ops and the bytes they free.
+ * The store writes that move `part`'s log start to `offset` (≥ the current one, ≤ the
+ * high watermark), oldest first. Each write deletes up to CHUNK batches whose last offset
+ * is below `offset` and stores the log start it reaches (one past its last deleted batch,
+ * `offset` for the last write), so every step is consistent on its own and a producer
+ * waits for one step at most. The last write also deletes the time-index entries below
+ * `offset` but the last (which still bounds the records after it).
  */
-export async function planLogStart(store: Store, part: Partition, offset: number): Promise<{ ops: StoreOp[]; freed: number; batches: number }> {
-  const ops: StoreOp[] = []
+export async function planLogStart(store: Store, part: Partition, offset: number): Promise<{ steps: Array<{ ops: StoreOp[]; logStartOffset: number }>; freed: number; batches: number }> {
+  const steps: Array<{ ops: StoreOp[]; logStartOffset: number }> = []
+  let ops: StoreOp[] = []
   let freed = 0
   let batches = 0
   const it = store.iterator({ gte: recordKey(part.topicId, part.index, 0), lt: recordKey(part.topicId, part.index, offset) })
   try {
     for (;;) {
-      const entries = await it.nextv(256)
+      const entries = await it.nextv(CHUNK)
       if (entries.length === 0) break
       for (const [key, value] of entries) {
+        if (ops.length >= CHUNK) {
+          const reached = lastOffsetOf((ops[ops.length - 1] as { key: Buffer }).key) + 1
+          ops.push(partitionStateOp(part, reached, part.highWatermark))
+          steps.push({ ops, logStartOffset: reached })
+          ops = []
+        }
         ops.push({ type: 'del', key })
         freed += value.length
         batches++
@@ -87,8 +96,11 @@ export async function planLogStart(store: Store, part: Partition, offset: number
   const index = (await store.keys(partitionTimeIndexRange(part.topicId, part.index))).filter((k) => parseTimeIndexKey(k).lastOffset < offset)
   for (const key of index.slice(0, -1)) ops.push({ type: 'del', key })
   ops.push(partitionStateOp(part, offset, part.highWatermark))
-  return { ops, freed, batches }
+  steps.push({ ops, logStartOffset: offset })
+  return { steps, freed, batches }
 }
+
+const CHUNK = 32
 
 /**
  * A log start that removes only batches older than `cutoff`: one past the last
