@@ -80,6 +80,8 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
   private token: object | undefined
   private joining: Promise<void> | undefined
   private generationNo = 0
+  /** True once the current membership received its first assignment. */
+  private hasAssignment = false
   private assignCount = 0
   private assignWaiters: AssignWaiter[] = []
   private runner: Runner | undefined
@@ -603,7 +605,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     if (this.groupId !== undefined && !this.subscription) throw new KafketteError('ILLEGAL_STATE', 'subscribe() before run()', { groupId: this.groupId })
     const runner = new Runner(this, config)
     this.runner = runner
-    if (this.groupId !== undefined && !this.member) {
+    if (this.groupId !== undefined && (!this.member || !this.hasAssignment)) {
       const waiting = this.waitForAssignment(this.assignCount + 1)
       try {
         await this.join()
@@ -717,6 +719,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
         if (this.member || !this.subscription) return
         const token = {}
         this.token = token
+        this.hasAssignment = false
         this.member = coordinator.join(groupId, {
           clientId: this.clientId,
           subscription: this.subscription,
@@ -794,6 +797,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
       cursors.push(this.newCursor(part, position, committed))
     }
     this.replaceCursors(cursors)
+    this.hasAssignment = true
     this.assignCount++
     this.beat()
     const { assigned, revoked, ...join } = event

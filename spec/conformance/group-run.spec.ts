@@ -46,6 +46,35 @@ describe.each(stores)('run() on $name', (store) => {
     await log.close()
   })
 
+  it('resolves run() only once the assignment is known, even when subscribe() was not awaited', async () => {
+    const { log, producer } = await setup(2)
+    await producer.send('t', [{ value: 0, partition: 0 }, { value: 0, partition: 1 }])
+    // a holds a record, so the rebalance that c's join starts waits for it
+    const a = log.consumer({ groupId: 'g', fromBeginning: true })
+    await a.subscribe('t')
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    let entered = false
+    await a.run({
+      eachMessage: async () => {
+        entered = true
+        await gate
+      },
+    })
+    await until(() => entered)
+    const c = log.consumer({ groupId: 'g' })
+    void c.subscribe('t')
+    await until(() => c.memberId !== undefined, 'c joined')
+    let resolved = false
+    const running = c.run({ eachMessage: async () => {} }).then(() => (resolved = true))
+    await ticks(10)
+    expect(resolved).toBe(false)
+    release()
+    await running
+    expect(c.assignment()).toHaveLength(1)
+    await log.close()
+  })
+
   it('refuses run twice, and poll or for await while running', async () => {
     const { log } = await setup(1)
     const c = log.consumer({ groupId: 'g' })
