@@ -11,16 +11,11 @@ import type { Partition } from './partition.js'
 import { partitionStateOp } from './retention.js'
 import type { TopicConfig } from './topic-config.js'
 
-interface Stored {
-  key: Buffer
-  last: number
-  bytes: number
-  records: Array<RecordInput & { offset: number }>
-}
+type Rec = RecordInput & { offset: number }
 
-/** What a compaction plan removes, and the ops that do it: each chunk is one store write. */
-export interface CompactionPlan {
-  chunks: StoreOp[][]
+/** What one step of a compaction writes, and what it removes. */
+export interface CompactionStep {
+  ops: StoreOp[]
   removedRecords: number
   /** Stored bytes after minus before (≤ 0). */
   bytesDelta: number
@@ -30,20 +25,17 @@ function keyId(key: string | Uint8Array): string {
   return typeof key === 'string' ? `s${key}` : `b${Buffer.from(key).toString('base64')}`
 }
 
-/** Plans one compaction of `part` at time `now`. */
-export async function planCompaction(store: Store, part: Partition, config: TopicConfig, now: number): Promise<CompactionPlan> {
-  const end = part.highWatermark
-  const batches: Stored[] = []
-  const it = store.iterator({ gte: recordKey(part.topicId, part.index, part.logStartOffset), lt: recordKey(part.topicId, part.index, end) })
+/** Reads the batches of `part` in [from, end), a few at a time, yielding to the event loop between reads. */
+async function* batchesOf(store: Store, part: Partition, from: number, end: number): AsyncGenerator<{ key: Buffer; last: number; bytes: number; records: Rec[] }> {
+  const it = store.iterator({ gte: recordKey(part.topicId, part.index, from), lt: recordKey(part.topicId, part.index, end) })
   try {
     for (;;) {
       const entries = await it.nextv(4)
-      if (entries.length === 0) break
-      await yieldToEventLoop()
+      if (entries.length === 0) return
       for (const [key, value] of entries) {
         const last = lastOffsetOf(key)
         const b = decodeBatch(value)
-        const records: Stored['records'] = []
+        const records: Rec[] = []
         for (let i = 0, j = 0; i < b.count; i++, j += 4) {
           records.push({
             offset: b.offsetDeltas ? last - b.offsetDeltas[i]! : last - (b.count - 1 - i),
@@ -53,65 +45,71 @@ export async function planCompaction(store: Store, part: Partition, config: Topi
             headers: b.flat[j + 3] as RecordInput['headers'],
           })
         }
-        batches.push({ key, last, bytes: value.length, records })
+        yield { key, last, bytes: value.length, records }
       }
+      await yieldToEventLoop()
     }
   } finally {
     await it.close()
   }
-  // The cleanable section ends at the first record younger than the compaction lag.
+}
+
+/**
+ * Compacts `part` at time `now`, as a series of store writes the caller makes in turn.
+ * Two passes over the partition, neither holding it in memory: the first finds the newest
+ * offset of each key (up to the first record younger than minCompactionLagMs), the second
+ * rewrites the batches that lose records, a few at a time. Every step on its own keeps the
+ * newest record of each key, so a producer waits for one step at most.
+ */
+export async function* compactionSteps(store: Store, part: Partition, config: TopicConfig, now: number): AsyncGenerator<CompactionStep> {
+  const end = part.highWatermark
+  const start = part.logStartOffset
   const lagEdge = now - config.minCompactionLagMs
   let cleanableEnd = end
-  search: for (const b of batches) {
+  const newest = new Map<string, number>()
+  scan: for await (const b of batchesOf(store, part, start, end)) {
     for (const r of b.records) {
       if (r.timestamp > lagEdge) {
         cleanableEnd = r.offset
-        break search
+        break scan
       }
+      if (r.key !== null) newest.set(keyId(r.key), r.offset)
     }
   }
-  const newest = new Map<string, number>()
-  for (const b of batches) for (const r of b.records) if (r.offset < cleanableEnd && r.key !== null) newest.set(keyId(r.key), r.offset)
   const tombstoneEdge = now - config.deleteRetentionMs
-  const keep = (r: Stored['records'][number]): boolean => {
+  const keep = (r: Rec): boolean => {
     if (r.offset >= cleanableEnd || r.key === null) return true
     if (newest.get(keyId(r.key)) !== r.offset) return false
     return !(r.value === null && r.timestamp <= tombstoneEdge)
   }
-  // Batches are rewritten in chunks, each one store write: every chunk on its own keeps
-  // the newest record of each key (the newest are never removed), so a producer waits
-  // for one chunk at most, never for the whole partition.
-  const chunks: StoreOp[][] = []
-  let ops: StoreOp[] = []
-  let removedRecords = 0
-  let bytesDelta = 0
-  for (const b of batches) {
-    if (ops.length >= CHUNK_OPS) {
-      ops.push(partitionStateOp(part, part.logStartOffset, end))
-      chunks.push(ops)
-      ops = []
-      await yieldToEventLoop()
-    }
+  let step: CompactionStep = { ops: [], removedRecords: 0, bytesDelta: 0 }
+  for await (const b of batchesOf(store, part, start, Math.min(end, cleanableEnd + 1))) {
+    if (b.records[0]!.offset >= cleanableEnd) break
     const survivors = b.records.filter(keep)
     if (survivors.length === b.records.length) continue
-    removedRecords += b.records.length - survivors.length
-    bytesDelta -= b.bytes
+    step.removedRecords += b.records.length - survivors.length
+    step.bytesDelta -= b.bytes
     const last = survivors.length > 0 ? survivors[survivors.length - 1]!.offset : -1
     // A batch keeps its key while its last record survives.
-    if (last !== b.last) ops.push({ type: 'del', key: b.key })
-    if (survivors.length === 0) continue
-    const { bytes } = encodeBatch(survivors, survivors.map((r) => last - r.offset))
-    bytesDelta += bytes.length
-    ops.push({ type: 'put', key: last === b.last ? b.key : recordKey(part.topicId, part.index, last), value: bytes })
+    if (last !== b.last) step.ops.push({ type: 'del', key: b.key })
+    if (survivors.length > 0) {
+      const { bytes } = encodeBatch(survivors, survivors.map((r) => last - r.offset))
+      step.bytesDelta += bytes.length
+      step.ops.push({ type: 'put', key: last === b.last ? b.key : recordKey(part.topicId, part.index, last), value: bytes })
+    }
+    if (step.ops.length >= STEP_OPS) {
+      step.ops.push(partitionStateOp(part, part.logStartOffset, end))
+      yield step
+      step = { ops: [], removedRecords: 0, bytesDelta: 0 }
+    }
   }
-  if (ops.length > 0) {
-    ops.push(partitionStateOp(part, part.logStartOffset, end))
-    chunks.push(ops)
+  if (step.ops.length > 0) {
+    step.ops.push(partitionStateOp(part, part.logStartOffset, end))
+    yield step
   }
-  return { chunks, removedRecords, bytesDelta }
 }
 
-const CHUNK_OPS = 16
+const STEP_OPS = 16
 
 /** Lets appends and reads run between the steps of a long compaction. */
 export function yieldToEventLoop(): Promise<void> {

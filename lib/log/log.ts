@@ -27,7 +27,7 @@ import type { ConsumedMessage, Headers, Key, TopicDescription } from '../types.j
 import type { Clock, TimerHandle } from '../util/clock.js'
 import { assertTopicName, isPlainObject } from '../util/validate.js'
 import { Partition } from './partition.js'
-import { planCompaction, yieldToEventLoop } from './compaction.js'
+import { compactionSteps, yieldToEventLoop } from './compaction.js'
 import { decodePartitionState, firstOffsetNotOlderThan, offsetForTime, partitionSize, planLogStart } from './retention.js'
 import { resolveTopicConfig, type TopicConfig } from './topic-config.js'
 
@@ -379,20 +379,22 @@ export class CoreLog extends EventEmitter<LogEvents> {
       const out: Array<{ topic: string; partition: number; removedRecords: number; pauseMs: number }> = []
       for (const topic of topics) {
         for (const part of topic.partitions) {
-          const plan = await planCompaction(this.store, part, topic.config, this.clock.now())
-          if (plan.chunks.length === 0) continue
           let pauseMs = 0
-          for (const chunk of plan.chunks) {
+          let removedRecords = 0
+          let bytesDelta = 0
+          for await (const step of compactionSteps(this.store, part, topic.config, this.clock.now())) {
             const started = performance.now()
-            await this.store.write(chunk, this.options.sync ?? false)
+            await this.store.write(step.ops, this.options.sync ?? false)
             pauseMs = Math.max(pauseMs, performance.now() - started)
             part.dropCache()
-            await yieldToEventLoop()
+            removedRecords += step.removedRecords
+            bytesDelta += step.bytesDelta
+            if (part.sizeBytes !== undefined) part.sizeBytes += step.bytesDelta
           }
-          if (part.sizeBytes !== undefined) part.sizeBytes += plan.bytesDelta
-          out.push({ topic: topic.name, partition: part.index, removedRecords: plan.removedRecords, pauseMs })
-          const before = (part.sizeBytes ?? 0) - plan.bytesDelta
-          if (-plan.bytesDelta * 4 >= before) {
+          if (removedRecords === 0) continue
+          out.push({ topic: topic.name, partition: part.index, removedRecords, pauseMs })
+          const before = (part.sizeBytes ?? 0) - bytesDelta
+          if (-bytesDelta * 4 >= before) {
             const range = partitionRecordsRange(part.topicId, part.index)
             await this.store.compactRange(range.gte, range.lt)
           }
