@@ -7,7 +7,7 @@ export async function ticks(n = 3): Promise<void> {
 }
 
 /** Resolves once `check` returns true, yielding to I/O between tries; fails after `tries` turns. */
-export async function until(check: () => boolean, what = 'condition', tries = 5000): Promise<void> {
+export async function until(check: () => boolean, what = 'condition', tries = 50_000): Promise<void> {
   for (let i = 0; i < tries; i++) {
     if (check()) return
     await new Promise((resolve) => setImmediate(resolve))
