@@ -4,7 +4,7 @@
 // record compaction removed never comes back while an older one of its key stays).
 import { describe, expect, it } from 'vitest'
 import { openLog } from '../../lib/index.js'
-import { spawnFixture } from '../helpers/child.js'
+import { runThenKill } from '../helpers/child.js'
 import { tempDir } from '../helpers/stores.js'
 
 const ROUNDS = Number(process.env.KAFKETTE_CRASH_ROUNDS ?? 3)
@@ -15,33 +15,12 @@ interface Acked {
   v: number
 }
 
-async function runThenKill(dir: string, runMs: number): Promise<Acked[]> {
-  const child = spawnFixture('compact-forever.mjs', [dir])
-  let out = ''
-  let ready!: () => void
-  const isReady = new Promise<void>((r) => (ready = r))
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString()
-    if (out.includes('ready\n')) ready()
-  })
-  const exited = new Promise<void>((r) => child.on('exit', () => r()))
-  await Promise.race([isReady, exited])
-  // Real time: the kill must land at an arbitrary moment of a compaction.
-  await new Promise((r) => setTimeout(r, runMs))
-  child.kill('SIGKILL')
-  await exited
-  return out
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Acked)
-}
-
 describe('a log killed while compacting', () => {
   it(`reopens consistent (${ROUNDS} rounds)`, async () => {
     const dir = tempDir()
     const acked: Acked[] = []
     for (let round = 0; round < ROUNDS; round++) {
-      acked.push(...(await runThenKill(dir, 150 + Math.floor(Math.random() * 250))))
+      acked.push(...(await runThenKill<Acked>('compact-forever.mjs', [dir], 150 + Math.floor(Math.random() * 250))))
       const log = await openLog({ dir, retentionCheckIntervalMs: 0 })
       const c = log.consumer({ fromBeginning: true })
       c.assign([{ topic: 'compacted', partition: 0 }])

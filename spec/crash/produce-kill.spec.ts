@@ -3,30 +3,10 @@
 // the child printed as acknowledged, and each partition's offsets are dense from 0.
 import { describe, expect, it } from 'vitest'
 import { openLog } from '../../lib/index.js'
-import { spawnFixture } from '../helpers/child.js'
+import { runThenKill } from '../helpers/child.js'
 import { tempDir } from '../helpers/stores.js'
 
 const ROUNDS = Number(process.env.KAFKETTE_CRASH_ROUNDS ?? 4)
-
-async function produceThenKill(dir: string, runMs: number): Promise<Array<{ p: number; o: number }>> {
-  const child = spawnFixture('produce-forever.mjs', [dir])
-  let out = ''
-  let ready!: () => void
-  const isReady = new Promise<void>((r) => (ready = r))
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString()
-    if (out.includes('ready\n')) ready()
-  })
-  const exited = new Promise<void>((r) => child.on('exit', () => r()))
-  await Promise.race([isReady, exited])
-  await new Promise((r) => setTimeout(r, runMs))
-  child.kill('SIGKILL')
-  await exited
-  return out
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as { p: number; o: number })
-}
 
 describe('a producer killed with SIGKILL', () => {
   it(`loses no acknowledged message (${ROUNDS} rounds)`, async () => {
@@ -34,7 +14,7 @@ describe('a producer killed with SIGKILL', () => {
     let total = 0
     for (let round = 0; round < ROUNDS; round++) {
       // Real time is the point here: the kill must land at an arbitrary moment.
-      const acked = await produceThenKill(dir, 80 + Math.floor(Math.random() * 250))
+      const acked = await runThenKill<{ p: number; o: number }>('produce-forever.mjs', [dir], 80 + Math.floor(Math.random() * 250))
       total += acked.length
       const log = await openLog({ dir })
       const d = await log.describeTopic('crash')

@@ -27,3 +27,28 @@ export async function runFixture(name: string, args: string[]): Promise<string> 
   if (code !== 0) throw new Error(`${name} exited with ${code}: ${err}`)
   return out
 }
+
+/**
+ * Runs a fixture that prints 'ready' then JSON lines, kills it with SIGKILL after `runMs`
+ * of real time (the kill must land at an arbitrary moment), and returns the JSON lines
+ * it printed before dying.
+ */
+export async function runThenKill<T>(name: string, args: string[], runMs: number): Promise<T[]> {
+  const child = spawnFixture(name, args)
+  let out = ''
+  let ready!: () => void
+  const isReady = new Promise<void>((r) => (ready = r))
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString()
+    if (out.includes('ready\n')) ready()
+  })
+  const exited = new Promise<void>((r) => child.on('exit', () => r()))
+  await Promise.race([isReady, exited])
+  await new Promise((r) => setTimeout(r, runMs))
+  child.kill('SIGKILL')
+  await exited
+  return out
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as T)
+}
