@@ -412,8 +412,9 @@ export class CoreLog extends EventEmitter<LogEvents> {
     let offset = part.logStartOffset
     try {
       while (size > limit) {
-        const entries = await it.nextv(64)
+        const entries = await it.nextv(8)
         if (entries.length === 0) break
+        await yieldToEventLoop()
         for (const [key, value] of entries) {
           if (size <= limit) break
           size -= value.length

@@ -76,8 +76,9 @@ export async function planLogStart(store: Store, part: Partition, offset: number
   const it = store.iterator({ gte: recordKey(part.topicId, part.index, 0), lt: recordKey(part.topicId, part.index, offset) })
   try {
     for (;;) {
-      const entries = await it.nextv(CHUNK)
+      const entries = await it.nextv(8)
       if (entries.length === 0) break
+      await new Promise((resolve) => setImmediate(resolve))
       for (const [key, value] of entries) {
         if (ops.length >= CHUNK) {
           const reached = lastOffsetOf((ops[ops.length - 1] as { key: Buffer }).key) + 1
