@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const args = process.argv.slice(2)
-for (const script of ['core.mjs', 'groups.mjs', 'kafkajs-tests.mjs', 'retention.mjs', 'report.mjs']) {
+for (const script of ['core.mjs', 'groups.mjs', 'open.mjs', 'kafkajs-tests.mjs', 'retention.mjs', 'report.mjs']) {
   process.stderr.write(`bench/${script}\n`)
   execFileSync(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: 'inherit' })
 }
