@@ -2,7 +2,7 @@
 // partition per send, and hands them to the log's group-commit queue as one atomic write.
 import { KafketteError } from '../errors.js'
 import type { CoreLog as Log, AppendEntry, Topic } from '../log/log.js'
-import { encodeBatch, type RecordInput } from '../storage/batch-codec.js'
+import { encodeFlat } from '../storage/batch-codec.js'
 import type { Headers, Message, RecordMetadata } from '../types.js'
 import type { TimerHandle } from '../util/clock.js'
 import { assertDuration, isPlainObject } from '../util/validate.js'
@@ -18,6 +18,15 @@ export interface ProducerOptions {
   lingerMs?: number
   /** Deduplicate retried sends. Not provided yet: true throws NOT_IMPLEMENTED. */
   idempotent?: boolean
+}
+
+/** The records of one send bound for one partition, laid out as the batch codec packs them. */
+interface Slot {
+  partition: number
+  flat: unknown[]
+  count: number
+  baseTimestamp: number
+  maxTimestamp: number
 }
 
 interface Lingering {
@@ -60,12 +69,20 @@ export class Producer {
     if (list.length === 0) return []
     const t = this.log.hasTopic(topic) ? this.log.requireTopic(topic) : await this.log.ensureTopic(topic)
     this.assertOpen()
-    const { entries, placement, timestamps } = this.build(t, list)
+    const { entries, placement, timestamps, now } = this.build(t, list)
     const bases = await this.submit(entries)
-    const out = new Array<RecordMetadata>(list.length)
-    for (let i = 0; i < list.length; i++) {
+    const n = list.length
+    const out = new Array<RecordMetadata>(n)
+    if (placement === undefined) {
+      // one partition: offsets run on from the batch's base
+      const partition = entries[0]!.partition.index
+      const base = bases[0]!
+      for (let i = 0; i < n; i++) out[i] = { topic, partition, offset: base + i, timestamp: timestamps === undefined ? now : timestamps[i]! }
+      return out
+    }
+    for (let i = 0; i < n; i++) {
       const slot = placement[i]!
-      out[i] = { topic, partition: entries[slot]!.partition.index, offset: bases[slot]!++, timestamp: timestamps[i]! }
+      out[i] = { topic, partition: entries[slot]!.partition.index, offset: bases[slot]!++, timestamp: timestamps === undefined ? now : timestamps[i]! }
     }
     return out
   }
@@ -75,11 +92,15 @@ export class Producer {
     const now = this.log.clock.now()
     const logAppendTime = topic.config.messageTimestampType === 'LogAppendTime'
     const compacted = topic.config.cleanupPolicy !== 'delete'
-    const bySlot: RecordInput[][] = []
-    const slotOf = new Map<number, number>()
-    const slotPartitions: number[] = []
-    const placement = new Array<number>(list.length)
-    const timestamps = new Array<number>(list.length)
+    // One slot per partition written: its records laid out flat, as the codec packs them.
+    const slots: Slot[] = []
+    let slotOf: Map<number, number> | undefined // made once a second partition appears
+    let lastPartition = -1
+    let lastSlot = 0
+    // Made only when needed: the slot of each message (more than one partition), and each
+    // message's timestamp (some message carries its own).
+    let placement: number[] | undefined
+    let timestamps: number[] | undefined
     const keyless = this.sticky++ % partitions
     for (let i = 0; i < list.length; i++) {
       const m = list[i]!
@@ -99,6 +120,7 @@ export class Producer {
           throw new RangeError(`send: message ${i} timestamp must be an integer number of milliseconds ≥ 0, got ${String(m.timestamp)}`)
         }
         if (!logAppendTime) timestamp = m.timestamp
+        if (timestamps === undefined && timestamp !== now) timestamps = new Array<number>(list.length).fill(now, 0, i)
       }
       let partition: number
       if (m.partition !== undefined) {
@@ -114,26 +136,36 @@ export class Producer {
       } else {
         partition = key === null ? keyless : murmur2Partition(key, partitions)
       }
-      let slot = slotOf.get(partition)
-      if (slot === undefined) {
-        slot = bySlot.length
-        slotOf.set(partition, slot)
-        bySlot.push([])
-        slotPartitions.push(partition)
+      if (partition !== lastPartition) {
+        let slot = slotOf !== undefined ? slotOf.get(partition) : slots.length === 0 ? undefined : slots[0]!.partition === partition ? 0 : undefined
+        if (slot === undefined) {
+          slot = slots.length
+          slots.push({ partition, flat: [], count: 0, baseTimestamp: timestamp, maxTimestamp: timestamp })
+          if (slot === 1) {
+            placement = new Array<number>(list.length).fill(0, 0, i)
+            slotOf = new Map([[slots[0]!.partition, 0]])
+          }
+          slotOf?.set(partition, slot)
+        }
+        lastPartition = partition
+        lastSlot = slot
       }
-      bySlot[slot]!.push({ key, value: m.value, headers, timestamp })
-      placement[i] = slot
-      timestamps[i] = timestamp
+      const s = slots[lastSlot]!
+      s.flat.push(timestamp - s.baseTimestamp, key, m.value, headers)
+      s.count++
+      if (timestamp > s.maxTimestamp) s.maxTimestamp = timestamp
+      if (placement !== undefined) placement[i] = lastSlot
+      if (timestamps !== undefined) timestamps[i] = timestamp
     }
-    const entries: AppendEntry[] = bySlot.map((records, slot) => {
-      const { bytes, maxTimestamp } = encodeBatch(records)
-      const limit = topic.config.maxMessageBytes
+    const limit = topic.config.maxMessageBytes
+    const entries: AppendEntry[] = slots.map((s) => {
+      const bytes = encodeFlat(s.baseTimestamp, s.flat)
       if (limit > 0 && bytes.length > limit) {
-        throw new KafketteError('MESSAGE_TOO_LARGE', `send: the batch for ${topic.name}/${slotPartitions[slot]} is ${bytes.length} bytes, above maxMessageBytes ${limit}`, { topic: topic.name, partition: slotPartitions[slot]! })
+        throw new KafketteError('MESSAGE_TOO_LARGE', `send: the batch for ${topic.name}/${s.partition} is ${bytes.length} bytes, above maxMessageBytes ${limit}`, { topic: topic.name, partition: s.partition })
       }
-      return { partition: topic.partitions[slotPartitions[slot]!]!, bytes, count: records.length, maxTimestamp }
+      return { partition: topic.partitions[s.partition]!, bytes, count: s.count, maxTimestamp: s.maxTimestamp }
     })
-    return { entries, placement, timestamps }
+    return { entries, placement, timestamps, now }
   }
 
   private submit(entries: AppendEntry[]): Promise<number[]> {

@@ -59,10 +59,20 @@ export function encodeBatch(records: readonly RecordInput[], offsetDeltas: numbe
     flat[j + 2] = r.value
     flat[j + 3] = r.headers
   }
+  return { bytes: encodeFlat(baseTimestamp, flat, offsetDeltas), maxTimestamp }
+}
+
+/**
+ * Encodes records already laid out as `flat` ([timestampDelta, key, value, headers] per
+ * record, deltas from `baseTimestamp`): the producer builds this layout as it validates,
+ * so no per-record object stands between a message and its bytes. Throws INVALID_RECORD
+ * (writing nothing) for a value that cannot be stored.
+ */
+export function encodeFlat(baseTimestamp: number, flat: unknown[], offsetDeltas: number[] | null = null): Buffer {
   // msgpackr leaves the first byte free for the version, so the batch is never copied.
   const bytes = packOrThrow([baseTimestamp, offsetDeltas, flat], 'a record value', RESERVE_START_SPACE | 1)
   bytes[0] = BATCH_CODEC_VERSION
-  return { bytes, maxTimestamp }
+  return bytes
 }
 
 /** Joins batches encoded by encodeBatch (dense offsets, in offset order) into one stored batch. */
