@@ -16,6 +16,8 @@ export interface StoreRange {
   lte?: Buffer
   reverse?: boolean
   limit?: number
+  /** On disk, how many bytes one nextv may gather before it stops (classic-level's highWaterMarkBytes; default 16 KiB, so one large batch per call). */
+  highWaterMarkBytes?: number
 }
 
 /** Reads entries of a range in chunks. */
@@ -80,18 +82,39 @@ export class Store {
     }
   }
 
-  /** An iterator over a range, read in chunks with nextv. */
+  /**
+   * An iterator over a range, read in chunks with nextv. On disk, classic-level keeps the
+   * last chunk an iterator read in native memory until the iterator object is garbage
+   * collected, which can be long after close() (the object is tiny, so nothing hurries
+   * the collector); a reader that opens an iterator per fetch then holds every chunk it
+   * read. So a forward iterator closed before its end is first moved past its range and
+   * read once more: that empty read frees the chunk at once.
+   */
   iterator(range: StoreRange): StoreIterator {
     const it = (this.db as ClassicLevel<Buffer, Buffer>).iterator(range)
+    let holding = false
     return {
       nextv: async (size) => {
         try {
-          return (await it.nextv(size)) as Array<[Buffer, Buffer]>
+          const entries = (await it.nextv(size)) as Array<[Buffer, Buffer]>
+          holding = entries.length > 0
+          return entries
         } catch (err) {
           throw mapError(err)
         }
       },
-      close: () => it.close(),
+      close: async () => {
+        if (holding && this.kind === 'disk' && !range.reverse && range.limit === undefined) {
+          holding = false
+          try {
+            it.seek(pastEnd(range))
+            await it.nextv(1)
+          } catch {
+            // the chunk is then freed with the iterator, as before
+          }
+        }
+        await it.close()
+      },
     }
   }
 
@@ -165,6 +188,15 @@ export class Store {
     await this.db.close()
   }
 }
+
+/** @internal A key after every key of a forward range: its upper bound, or one past every key space. */
+export function pastEnd(range: StoreRange): Buffer {
+  if (range.lt) return range.lt
+  if (range.lte) return Buffer.concat([range.lte, ZERO])
+  return AFTER_ALL
+}
+const ZERO = Buffer.from([0])
+const AFTER_ALL = Buffer.from([0xff])
 
 function mapError(err: unknown, where?: string): KafketteError {
   if (err instanceof KafketteError) return err
