@@ -354,6 +354,12 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
       this.markDelivered()
       await this.groupStep()
       const segments = await this.pollSegments(maxRecords, timeoutMs)
+      if (segments.length === 1) {
+        // One partition's records: the cursor no longer holds this array, so it is handed out as is.
+        const s = segments[0]!
+        s.c.delivered = s.records[s.records.length - 1]!.offset + 1
+        return s.records
+      }
       const out: ConsumedMessage[] = []
       for (const s of segments) {
         s.c.delivered = s.records[s.records.length - 1]!.offset + 1
