@@ -134,7 +134,7 @@ for (const kind of ['memory', 'disk']) {
 // Sends are paced by a 1 ms interval timer that sends whatever is due by then (a busy
 // loop would take a core from LevelDB and make garbage the collector must chase), and
 // the first WARM seconds of each run (a fresh log, a group joining) are not counted.
-const seconds = quick ? 1 : 3
+const seconds = quick ? 0.5 : 3
 const WARM = quick ? 0.25 : 0.5
 for (const kind of ['disk', 'memory']) {
   for (const rate of [1000, 10_000]) {

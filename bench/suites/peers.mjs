@@ -16,7 +16,7 @@ const skipAll = (peer, reason) => {
   }
 }
 const latencyBench = async (fn) => {
-  const bench = new Bench({ time: quick ? 300 : 1000, warmupTime: quick ? 50 : 200 })
+  const bench = new Bench({ time: quick ? 200 : 1000, warmupTime: quick ? 50 : 200 })
   bench.add('one', fn)
   await bench.run()
   const { p50, p99, p999 } = bench.getTask('one').result.latency
@@ -151,7 +151,7 @@ async function measure(peer, label, ops) {
     }
     try {
       await measure('nats', { produce: 'NATS JetStream (file): publish 1,000 in flight, awaited together', single: 'NATS JetStream (file): publish', consume: 'NATS JetStream (file): durable consumer, consume() + ack' }, {
-        scale: 0.5,
+        scale: quick ? 0.3 : 0.5,
         async produce(size, n) {
           const s = await freshStream()
           const t0 = now()
