@@ -98,8 +98,12 @@ export async function openLog(options: OpenLogOptions): Promise<Log> {
   if (options.defaultPartitions !== undefined) assertPositiveInt(options.defaultPartitions, 'openLog: defaultPartitions')
   if (options.sync !== undefined && typeof options.sync !== 'boolean') throw new TypeError('openLog: sync must be a boolean')
   if (options.retentionCheckIntervalMs !== undefined) assertDuration(options.retentionCheckIntervalMs, 'openLog: retentionCheckIntervalMs')
+  const { maxOpenFiles } = options
+  if (maxOpenFiles !== undefined && (typeof maxOpenFiles !== 'number' || !Number.isInteger(maxOpenFiles) || maxOpenFiles < 74 || maxOpenFiles > 50_000)) {
+    throw new RangeError(`openLog: maxOpenFiles must be an integer from 74 to 50000, got ${String(maxOpenFiles)}`)
+  }
   const clock = options.clock ?? new SystemClock()
-  const store = await Store.open(memory ? undefined : dir, clock)
+  const store = await Store.open(memory ? undefined : dir, clock, { maxOpenFiles })
   const log = new Log(store, { ...options }, clock)
   try {
     await log.load()

@@ -47,6 +47,12 @@ export interface OpenLogOptions {
   sync?: boolean
   /** How often retention runs in the background, on the log's clock (default 300000 = 5 minutes; 0 = never). */
   retentionCheckIntervalMs?: number
+  /**
+   * On disk, how many files LevelDB keeps open (74 to 50000, default 74). Its table
+   * files are memory-mapped while open, so this bounds the file pages a reading process
+   * holds: about 2 MB per file beyond 10.
+   */
+  maxOpenFiles?: number
 }
 
 /** A topic's in-memory state. */
