@@ -27,8 +27,9 @@ import type { ConsumedMessage, Headers, Key, TopicDescription } from '../types.j
 import type { Clock, TimerHandle } from '../util/clock.js'
 import { assertTopicName, isPlainObject } from '../util/validate.js'
 import { Partition } from './partition.js'
-import { compactionSteps, yieldToEventLoop } from './compaction.js'
-import { decodePartitionState, firstOffsetNotOlderThan, offsetForTime, partitionSize, planLogStart } from './retention.js'
+import { compactionSteps } from './compaction.js'
+import { yieldToEventLoop } from '../util/yield.js'
+import { decodePartitionState, firstOffsetNotOlderThan, type LogStartTarget, offsetForTime, partitionSize, planLogStart } from './retention.js'
 import { resolveTopicConfig, type TopicConfig } from './topic-config.js'
 
 /** Options of openLog. Give `dir` (on disk) or `memory: true`. */
@@ -343,7 +344,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
         }
         return { part, offset }
       })
-      await this.moveLogStarts(moves.filter((m) => m.offset > m.part.logStartOffset))
+      await this.moveLogStarts(moves.filter((m) => m.offset > m.part.logStartOffset).map(({ part, offset }) => ({ part, target: { offset } })))
       return moves.map(({ part }) => ({ partition: part.index, logStartOffset: part.logStartOffset }))
     })
   }
@@ -357,15 +358,15 @@ export class CoreLog extends EventEmitter<LogEvents> {
     this.assertOpen()
     return this.admin(async () => {
       const now = this.clock.now()
-      const moves: Array<{ part: Partition; offset: number }> = []
+      const moves: Array<{ part: Partition; target: LogStartTarget }> = []
       for (const topic of this.topics.values()) {
         const { retentionMs, retentionBytes, cleanupPolicy } = topic.config
         if (!cleanupPolicy.includes('delete')) continue
         for (const part of topic.partitions) {
           let offset = part.logStartOffset
           if (retentionMs !== -1) offset = Math.max(offset, await firstOffsetNotOlderThan(this.store, part, now - retentionMs))
-          if (retentionBytes !== -1) offset = Math.max(offset, await this.firstOffsetWithin(part, retentionBytes))
-          if (offset > part.logStartOffset) moves.push({ part, offset })
+          const tooBig = retentionBytes !== -1 && (await partitionSize(this.store, part)) > retentionBytes
+          if (offset > part.logStartOffset || tooBig) moves.push({ part, target: tooBig ? { offset, maxBytes: retentionBytes } : { offset } })
         }
       }
       return this.moveLogStarts(moves)
@@ -410,34 +411,13 @@ export class CoreLog extends EventEmitter<LogEvents> {
     })
   }
 
-  private async firstOffsetWithin(part: Partition, limit: number): Promise<number> {
-    let size = await partitionSize(this.store, part)
-    if (size <= limit) return part.logStartOffset
-    const range = partitionRecordsRange(part.topicId, part.index)
-    const it = this.store.iterator({ gte: recordKey(part.topicId, part.index, part.logStartOffset), lt: range.lt })
-    let offset = part.logStartOffset
-    try {
-      while (size > limit) {
-        const entries = await it.nextv(8)
-        if (entries.length === 0) break
-        await yieldToEventLoop()
-        for (const [key, value] of entries) {
-          if (size <= limit) break
-          size -= value.length
-          offset = lastOffsetOf(key) + 1
-        }
-      }
-    } finally {
-      await it.close()
-    }
-    return Math.min(offset, part.highWatermark)
-  }
-
-  private async moveLogStarts(moves: ReadonlyArray<{ part: Partition; offset: number }>): Promise<LogStartMoved[]> {
+  private async moveLogStarts(moves: ReadonlyArray<{ part: Partition; target: LogStartTarget }>): Promise<LogStartMoved[]> {
     const out: LogStartMoved[] = []
-    for (const { part, offset } of moves) {
+    for (const { part, target } of moves) {
       const before = await partitionSize(this.store, part)
-      const plan = await planLogStart(this.store, part, offset)
+      const plan = await planLogStart(this.store, part, target)
+      const offset = plan.logStartOffset
+      if (offset <= part.logStartOffset) continue
       for (const step of plan.steps) {
         await this.store.write(step.ops, this.options.sync ?? false)
         part.logStartOffset = Math.max(part.logStartOffset, step.logStartOffset)

@@ -17,8 +17,9 @@ import {
   recordKey,
   timeIndexKey,
 } from '../storage/keys.js'
-import type { Store, StoreOp } from '../storage/store.js'
+import type { Store, StoreIterator, StoreOp } from '../storage/store.js'
 import type { Partition } from './partition.js'
+import { Slicer } from '../util/yield.js'
 
 /**
  * A partition's state, as stored in the partition-state space. The high watermark is
@@ -60,47 +61,116 @@ export async function partitionSize(store: Store, part: Partition): Promise<numb
   return part.sizeBytes
 }
 
+/** Where a partition's log start must move: at least to `offset`, and on while it holds more than `maxBytes`. */
+export interface LogStartTarget {
+  offset: number
+  maxBytes?: number
+}
+
+/** The store writes that move a log start, oldest first, and what they free. */
+export interface LogStartPlan {
+  steps: Array<{ ops: StoreOp[]; logStartOffset: number }>
+  /** The log start the last step stores. */
+  logStartOffset: number
+  freed: number
+  batches: number
+}
+
 /**
- * The store writes that move `part`'s log start to `offset` (≥ the current one, ≤ the
- * high watermark), oldest first. Each write deletes up to CHUNK batches whose last offset
- * is below `offset` and stores the log start it reaches (one past its last deleted batch,
- * `offset` for the last write), so every step is consistent on its own and a producer
- * waits for one step at most. The last write also deletes the time-index entries below
- * `offset` but the last (which still bounds the records after it).
+ * The store writes that move `part`'s log start to `target.offset` (≥ the current one,
+ * ≤ the high watermark) and then on, batch by batch, while the partition holds more than
+ * `target.maxBytes`: one pass over the batches from the log start, which stops at the
+ * first batch kept. Each write deletes up to CHUNK batches and stores the log start it
+ * reaches (one past its last deleted batch; the target for the last write), so every
+ * step is consistent on its own and a producer waits for one step at most. The
+ * time-index entries below the log start go with the steps (see IndexPruner).
  */
-export async function planLogStart(store: Store, part: Partition, offset: number): Promise<{ steps: Array<{ ops: StoreOp[]; logStartOffset: number }>; freed: number; batches: number }> {
-  const steps: Array<{ ops: StoreOp[]; logStartOffset: number }> = []
+export async function planLogStart(store: Store, part: Partition, target: LogStartTarget): Promise<LogStartPlan> {
+  const steps: LogStartPlan['steps'] = []
   let ops: StoreOp[] = []
   let freed = 0
   let batches = 0
-  const it = store.iterator({ gte: recordKey(part.topicId, part.index, 0), lt: recordKey(part.topicId, part.index, offset) })
+  let size = target.maxBytes === undefined ? 0 : await partitionSize(store, part)
+  let logStartOffset = target.offset
+  const index = new IndexPruner(store, part)
+  const it = store.iterator({ gte: recordKey(part.topicId, part.index, part.logStartOffset), lt: recordKey(part.topicId, part.index, part.highWatermark) })
+  const slicer = new Slicer()
   try {
-    for (;;) {
-      const entries = await it.nextv(8)
+    scan: for (;;) {
+      const entries = await it.nextv(READ_BATCHES)
       if (entries.length === 0) break
-      await new Promise((resolve) => setImmediate(resolve))
+      await slicer.next()
       for (const [key, value] of entries) {
-        if (ops.length >= CHUNK) {
+        const last = lastOffsetOf(key)
+        if (last >= target.offset && (target.maxBytes === undefined || size <= target.maxBytes)) break scan
+        if (batches > 0 && batches % CHUNK === 0) {
           const reached = lastOffsetOf((ops[ops.length - 1] as { key: Buffer }).key) + 1
+          await index.prune(reached, ops)
           ops.push(partitionStateOp(part, reached, part.highWatermark))
           steps.push({ ops, logStartOffset: reached })
           ops = []
         }
         ops.push({ type: 'del', key })
         freed += value.length
+        size -= value.length
         batches++
+        logStartOffset = Math.max(logStartOffset, last + 1)
       }
     }
+    logStartOffset = Math.min(logStartOffset, part.highWatermark)
+    await index.prune(logStartOffset, ops)
   } finally {
-    await it.close()
+    await Promise.all([it.close(), index.close()])
   }
-  const index = (await store.keys(partitionTimeIndexRange(part.topicId, part.index))).filter((k) => parseTimeIndexKey(k).lastOffset < offset)
-  for (const key of index.slice(0, -1)) ops.push({ type: 'del', key })
-  ops.push(partitionStateOp(part, offset, part.highWatermark))
-  steps.push({ ops, logStartOffset: offset })
-  return { steps, freed, batches }
+  ops.push(partitionStateOp(part, logStartOffset, part.highWatermark))
+  steps.push({ ops, logStartOffset })
+  return { steps, logStartOffset, freed, batches }
 }
 
+/**
+ * Walks a partition's time index from its oldest entry, alongside the batches a log
+ * start move deletes: each step deletes the entries below the log start it reaches but
+ * the newest of them, which still bounds the records after it (and goes in a later step
+ * once a newer one is below). So no write carries more than its share of the index.
+ */
+class IndexPruner {
+  private readonly it: StoreIterator
+  private entries: Array<[Buffer, Buffer]> = []
+  private at = 0
+  private done = false
+  private held: Buffer | undefined
+
+  constructor(store: Store, part: Partition) {
+    this.it = store.iterator(partitionTimeIndexRange(part.topicId, part.index))
+  }
+
+  /** Adds to `ops` the deletion of every entry below `offset` but the newest one. */
+  async prune(offset: number, ops: StoreOp[]): Promise<void> {
+    for (;;) {
+      if (this.at === this.entries.length) {
+        if (this.done) return
+        this.entries = await this.it.nextv(64)
+        this.at = 0
+        if (this.entries.length === 0) {
+          this.done = true
+          return
+        }
+      }
+      const key = this.entries[this.at]![0]
+      if (parseTimeIndexKey(key).lastOffset >= offset) return
+      this.at++
+      if (this.held) ops.push({ type: 'del', key: this.held })
+      this.held = key
+    }
+  }
+
+  close(): Promise<void> {
+    return this.it.close()
+  }
+}
+
+/** Batches read from the store at a time, between which other work runs. */
+const READ_BATCHES = 8
 const CHUNK = 32
 
 /**
