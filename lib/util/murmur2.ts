@@ -4,9 +4,8 @@
 const SEED = 0x9747b28c
 const M = 0x5bd1e995
 
-/** Kafka's 32-bit murmur2 of `data` (a signed int, as Java returns it). */
-export function murmur2(data: Uint8Array): number {
-  const length = data.length
+/** Kafka's 32-bit murmur2 of the first `length` bytes of `data` (a signed int, as Java returns it). */
+export function murmur2(data: Uint8Array, length = data.length): number {
   let h = (SEED ^ length) | 0
   const length4 = length >> 2
   for (let i = 0; i < length4; i++) {
@@ -39,4 +38,24 @@ export function murmur2(data: Uint8Array): number {
 /** Kafka's `toPositive(murmur2(key)) % partitions`. */
 export function partitionForKey(key: Uint8Array, partitions: number): number {
   return (murmur2(key) & 0x7fffffff) % partitions
+}
+
+let scratch = new Uint8Array(256)
+const encoder = new TextEncoder()
+
+/**
+ * Kafka's partition for a string key: murmur2 of its UTF-8 bytes. An ASCII key (the
+ * usual kind) is copied byte by byte into a reused buffer, so hashing it allocates
+ * nothing; any other key is encoded first.
+ */
+export function partitionForStringKey(key: string, partitions: number): number {
+  const n = key.length
+  if (n > scratch.length) scratch = new Uint8Array(Math.max(n, scratch.length * 2))
+  const bytes = scratch
+  for (let i = 0; i < n; i++) {
+    const c = key.charCodeAt(i)
+    if (c > 0x7f) return partitionForKey(encoder.encode(key), partitions)
+    bytes[i] = c
+  }
+  return (murmur2(bytes, n) & 0x7fffffff) % partitions
 }

@@ -36,4 +36,14 @@ describe('murmur2', () => {
       }),
     )
   })
+
+  it('hashes ASCII keys of any length, and keys mixing ASCII with other characters, as their UTF-8 bytes', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary-ascii', maxLength: 700 }), fc.string({ maxLength: 3 }), fc.integer({ min: 1, max: 1000 }), (ascii, tail, partitions) => {
+        for (const key of [ascii, ascii + tail, tail + ascii]) {
+          expect(murmur2Partition(key, partitions)).toBe(partitionForKey(Buffer.from(key, 'utf8'), partitions))
+        }
+      }),
+    )
+  })
 })
