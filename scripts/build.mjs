@@ -27,6 +27,8 @@ buildSync({
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
+  // compaction.ts reads import.meta.url only where __filename is missing (ES modules)
+  logOverride: { 'empty-import-meta': 'silent' },
 })
 mkdirSync(join(dist, 'cjs'), { recursive: true })
 writeFileSync(join(dist, 'cjs', 'package.json'), JSON.stringify({ type: 'commonjs' }) + '\n')

@@ -2,17 +2,26 @@
 // high watermark captured when the run starts and short of records younger than
 // minCompactionLagMs; a newest record with a null value (a tombstone) is removed once
 // it is older than deleteRetentionMs. Survivors keep their offsets, so batches get gaps
-// (offsetDeltas in the codec). The plan is one store write, touching only batches below
-// the captured high watermark, so appends go on while it is read and built.
-import { decodeBatch, encodeBatch, type DecodedBatch, type RecordInput } from '../storage/batch-codec.js'
+// (offsetDeltas in the codec). The plan is a series of store writes, touching only
+// batches below the captured high watermark, so appends go on while it is read and built.
+//
+// The rules (compaction-rules.ts) decode and re-encode every batch, a few hundred
+// microseconds for a batch of a thousand records: they run in a worker thread when the
+// log's modules are built (CompactionThread), else in this thread between slices of the
+// event loop. Either way this module only reads batches and hands back store writes.
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { KafketteError, type ErrorCode } from '../errors.js'
 import { lastOffsetOf, recordKey } from '../storage/keys.js'
 import type { Store, StoreOp } from '../storage/store.js'
+import { Slicer } from '../util/yield.js'
+import { CompactionRules, type BatchRewrite, type CompactionEdges } from './compaction-rules.js'
+import type { CompactionReply, CompactionRequest, WorkerBatch } from './compaction-worker.js'
 import type { Partition } from './partition.js'
 import { partitionStateOp } from './retention.js'
 import type { TopicConfig } from './topic-config.js'
-import { Slicer } from '../util/yield.js'
-
-type Rec = RecordInput & { offset: number }
 
 /** What one step of a compaction writes, and what it removes. */
 export interface CompactionStep {
@@ -22,53 +31,163 @@ export interface CompactionStep {
   bytesDelta: number
 }
 
-/** The newest offset of each key: string keys as they are, byte keys by their base64. */
-class NewestByKey {
-  private readonly strings = new Map<string, number>()
-  private readonly bytes = new Map<string, number>()
-
-  set(key: string | Uint8Array, offset: number): void {
-    if (typeof key === 'string') this.strings.set(key, offset)
-    else this.bytes.set(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('base64'), offset)
-  }
-
-  get(key: string | Uint8Array): number | undefined {
-    return typeof key === 'string' ? this.strings.get(key) : this.bytes.get(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('base64'))
-  }
+/** Where a compaction's rules run: in this thread or in a worker. */
+export interface RulesRunner {
+  /** True when batches are moved to another thread (each then needs a buffer of its own). */
+  readonly transfers: boolean
+  begin(edges: CompactionEdges): Promise<void>
+  /** Scans batches (first pass); `scanning` is false once a record younger than the lag edge was seen. */
+  scan(batches: WorkerBatch[]): Promise<{ scanning: boolean; cleanableEnd: number }>
+  /** The second pass's verdict on each batch, up to and including the first 'stop'. */
+  rewrite(batches: WorkerBatch[]): Promise<BatchRewrite[]>
 }
 
-interface StoredBatch {
-  key: Buffer
-  last: number
-  bytes: number
-  batch: DecodedBatch
-}
+/** The rules in this thread, yielding to the event loop between slices of work. */
+export class InThreadRules implements RulesRunner {
+  readonly transfers = false
+  private rules: CompactionRules | undefined
+  private readonly slicer = new Slicer()
 
-/** The offset of record `i` of a batch whose last offset is `last`. */
-function offsetAt(b: DecodedBatch, last: number, i: number): number {
-  return b.offsetDeltas ? last - b.offsetDeltas[i]! : last - (b.count - 1 - i)
+  async begin(edges: CompactionEdges): Promise<void> {
+    this.rules = new CompactionRules(edges)
+  }
+
+  async scan(batches: WorkerBatch[]): Promise<{ scanning: boolean; cleanableEnd: number }> {
+    const rules = this.rules!
+    for (const b of batches) {
+      await this.slicer.next()
+      if (!rules.scan(b.last, b.bytes)) return { scanning: false, cleanableEnd: rules.cleanableEnd }
+    }
+    return { scanning: true, cleanableEnd: rules.cleanableEnd }
+  }
+
+  async rewrite(batches: WorkerBatch[]): Promise<BatchRewrite[]> {
+    const out: BatchRewrite[] = []
+    for (const b of batches) {
+      await this.slicer.next()
+      const r = this.rules!.rewrite(b.last, b.bytes)
+      out.push(r)
+      if (r.kind === 'stop') break
+    }
+    return out
+  }
 }
 
 /**
- * Reads and decodes the batches of `part` in [from, end), in slices of the event loop
- * (see Slicer): decoding a batch of a thousand records takes a few hundred
- * microseconds, and a producer should wait for no more than about that.
+ * A worker thread running a log's compaction rules (compaction-worker.js, beside this
+ * module once built). Started on first use, it keeps the process alive only while it
+ * has a request to answer, and close() ends it. A request the worker cannot answer (it died) rejects, and the next
+ * compaction starts a new one.
  */
-async function* batchesOf(store: Store, part: Partition, from: number, end: number): AsyncGenerator<StoredBatch> {
-  const it = store.iterator({ gte: recordKey(part.topicId, part.index, from), lt: recordKey(part.topicId, part.index, end) })
-  const slicer = new Slicer()
+export class CompactionThread implements RulesRunner {
+  readonly transfers = true
+  private worker: Worker | undefined
+  private nextId = 0
+  private readonly waiting = new Map<number, { resolve: (r: CompactionReply) => void; reject: (err: unknown) => void }>()
+
+  private constructor(private readonly file: string) {}
+
+  /** A compaction thread, or undefined where the worker module is not built (the sources run as TypeScript). */
+  static create(): CompactionThread | undefined {
+    const file = workerFile()
+    return file ? new CompactionThread(file) : undefined
+  }
+
+  async begin(edges: CompactionEdges): Promise<void> {
+    await this.request({ op: 'begin', edges })
+  }
+
+  async scan(batches: WorkerBatch[]): Promise<{ scanning: boolean; cleanableEnd: number }> {
+    const r = await this.request({ op: 'scan', batches }, batches.map((b) => b.bytes.buffer as ArrayBuffer))
+    return { scanning: r.scanning!, cleanableEnd: r.cleanableEnd! }
+  }
+
+  async rewrite(batches: WorkerBatch[]): Promise<BatchRewrite[]> {
+    return (await this.request({ op: 'rewrite', batches }, batches.map((b) => b.bytes.buffer as ArrayBuffer))).rewrites!
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker
+    this.worker = undefined
+    if (w) await w.terminate()
+  }
+
+  private request(body: DistributiveOmit<CompactionRequest, 'id'>, transfer: ArrayBuffer[] = []): Promise<Extract<CompactionReply, { ok: true }>> {
+    const worker = this.started()
+    const id = this.nextId++
+    if (this.waiting.size === 0) worker.ref()
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, {
+        resolve: (reply) => {
+          if (reply.ok) resolve(reply)
+          else reject(reply.code ? new KafketteError(reply.code as ErrorCode, reply.message) : new KafketteError('LOG_IO_ERROR', `compaction failed: ${reply.message}`))
+        },
+        reject,
+      })
+      worker.postMessage({ ...body, id } as CompactionRequest, transfer)
+    })
+  }
+
+  private started(): Worker {
+    if (this.worker) return this.worker
+    // The worker is plain JavaScript: none of the process's node flags (--input-type, a
+    // loader, --eval) applies to it, and some would stop it from starting.
+    const worker = new Worker(this.file, { execArgv: [] })
+    const fail = (err: unknown) => {
+      if (this.worker === worker) this.worker = undefined
+      const pending = [...this.waiting.values()]
+      this.waiting.clear()
+      for (const p of pending) p.reject(new KafketteError('LOG_IO_ERROR', `the compaction thread stopped: ${err instanceof Error ? err.message : String(err)}`, {}, { cause: err }))
+    }
+    worker.on('message', (reply: CompactionReply) => {
+      const p = this.waiting.get(reply.id)
+      this.waiting.delete(reply.id)
+      if (this.waiting.size === 0) worker.unref()
+      p?.resolve(reply)
+    })
+    worker.on('error', fail)
+    worker.on('exit', (code) => fail(new Error(`exit code ${code}`)))
+    // A worker with no request pending does not keep the process alive; one answering does.
+    // (After the listeners: adding a 'message' listener refs the worker again.)
+    worker.unref()
+    this.worker = worker
+    return worker
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
+/** The built worker module beside this one, if there is one. */
+function workerFile(): string | undefined {
+  // CommonJS (dist/cjs) has __filename; ES modules have import.meta.url.
+  const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url)
+  const file = join(dirname(here), 'compaction-worker.js')
+  return existsSync(file) ? file : undefined
+}
+
+/**
+ * Reads the batches of `part` in [from, end) in chunks of about CHUNK_BYTES. For a
+ * worker, each value needs a buffer of its own, which is then moved to the worker: a
+ * value read from disk has one; one from memory is the store's own bytes (or a view into
+ * a larger buffer), so it is copied.
+ */
+async function* chunksOf(store: Store, part: Partition, from: number, end: number, transfers: boolean): AsyncGenerator<Array<WorkerBatch & { key: Buffer; size: number }>> {
+  const it = store.iterator({ gte: recordKey(part.topicId, part.index, from), lt: recordKey(part.topicId, part.index, end), highWaterMarkBytes: CHUNK_BYTES })
   try {
     for (;;) {
-      const entries = await it.nextv(4)
+      const entries = await it.nextv(64)
       if (entries.length === 0) return
-      for (const [key, value] of entries) {
-        await slicer.next()
-        yield { key, last: lastOffsetOf(key), bytes: value.length, batch: decodeBatch(value) }
-      }
+      yield entries.map(([key, value]) => ({ key, last: lastOffsetOf(key), bytes: transfers && !(store.kind === 'disk' && ownsBuffer(value)) ? new Uint8Array(value) : value, size: value.length }))
     }
   } finally {
     await it.close()
   }
+}
+
+const CHUNK_BYTES = 256 * 1024
+
+function ownsBuffer(b: Uint8Array): boolean {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength
 }
 
 /**
@@ -78,59 +197,38 @@ async function* batchesOf(store: Store, part: Partition, from: number, end: numb
  * rewrites the batches that lose records, a few at a time. Every step on its own keeps the
  * newest record of each key, so a producer waits for one step at most.
  */
-export async function* compactionSteps(store: Store, part: Partition, config: TopicConfig, now: number): AsyncGenerator<CompactionStep> {
+export async function* compactionSteps(store: Store, part: Partition, config: TopicConfig, now: number, rules: RulesRunner): AsyncGenerator<CompactionStep> {
   const end = part.highWatermark
   const start = part.logStartOffset
-  const lagEdge = now - config.minCompactionLagMs
+  await rules.begin({ end, lagEdge: now - config.minCompactionLagMs, tombstoneEdge: now - config.deleteRetentionMs })
   let cleanableEnd = end
-  const newest = new NewestByKey()
-  scan: for await (const { last, batch: b } of batchesOf(store, part, start, end)) {
-    const flat = b.flat
-    for (let i = 0, j = 0; i < b.count; i++, j += 4) {
-      const offset = offsetAt(b, last, i)
-      if (b.baseTimestamp + (flat[j] as number) > lagEdge) {
-        cleanableEnd = offset
-        break scan
-      }
-      const key = flat[j + 1] as string | Uint8Array | null
-      if (key !== null) newest.set(key, offset)
-    }
-  }
-  const tombstoneEdge = now - config.deleteRetentionMs
-  const keeps = (b: DecodedBatch, last: number, i: number): boolean => {
-    const offset = offsetAt(b, last, i)
-    const key = b.flat[i * 4 + 1] as string | Uint8Array | null
-    if (offset >= cleanableEnd || key === null) return true
-    if (newest.get(key) !== offset) return false
-    return !(b.flat[i * 4 + 2] === null && b.baseTimestamp + (b.flat[i * 4] as number) <= tombstoneEdge)
+  for await (const chunk of chunksOf(store, part, start, end, rules.transfers)) {
+    const r = await rules.scan(chunk)
+    cleanableEnd = r.cleanableEnd
+    if (!r.scanning) break
   }
   let step: CompactionStep = { ops: [], removedRecords: 0, bytesDelta: 0 }
-  for await (const { key: batchKey, last: batchLast, bytes, batch: b } of batchesOf(store, part, start, Math.min(end, cleanableEnd + 1))) {
-    if (offsetAt(b, batchLast, 0) >= cleanableEnd) break
-    const kept: number[] = []
-    for (let i = 0; i < b.count; i++) if (keeps(b, batchLast, i)) kept.push(i)
-    if (kept.length === b.count) continue
-    step.removedRecords += b.count - kept.length
-    step.bytesDelta -= bytes
-    const last = kept.length > 0 ? offsetAt(b, batchLast, kept[kept.length - 1]!) : -1
-    // A batch keeps its key while its last record survives.
-    if (last !== batchLast) step.ops.push({ type: 'del', key: batchKey })
-    if (kept.length > 0) {
-      const survivors: Rec[] = kept.map((i) => ({
-        offset: offsetAt(b, batchLast, i),
-        timestamp: b.baseTimestamp + (b.flat[i * 4] as number),
-        key: b.flat[i * 4 + 1] as RecordInput['key'],
-        value: b.flat[i * 4 + 2],
-        headers: b.flat[i * 4 + 3] as RecordInput['headers'],
-      }))
-      const encoded = encodeBatch(survivors, survivors.map((r) => last - r.offset))
-      step.bytesDelta += encoded.bytes.length
-      step.ops.push({ type: 'put', key: last === batchLast ? batchKey : recordKey(part.topicId, part.index, last), value: encoded.bytes })
-    }
-    if (step.ops.length >= STEP_OPS) {
-      step.ops.push(partitionStateOp(part, part.logStartOffset, end))
-      yield step
-      step = { ops: [], removedRecords: 0, bytesDelta: 0 }
+  scan: for await (const chunk of chunksOf(store, part, start, Math.min(end, cleanableEnd + 1), rules.transfers)) {
+    const verdicts = await rules.rewrite(chunk)
+    for (let i = 0; i < verdicts.length; i++) {
+      const v = verdicts[i]!
+      if (v.kind === 'stop') break scan
+      if (v.kind === 'keep') continue
+      const b = chunk[i]!
+      step.removedRecords += v.removed
+      step.bytesDelta -= b.size
+      // A batch keeps its key while its last record survives.
+      if (v.last !== b.last) step.ops.push({ type: 'del', key: b.key })
+      if (v.bytes) {
+        const bytes = Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.byteLength)
+        step.bytesDelta += bytes.length
+        step.ops.push({ type: 'put', key: v.last === b.last ? b.key : recordKey(part.topicId, part.index, v.last), value: bytes })
+      }
+      if (step.ops.length >= STEP_OPS) {
+        step.ops.push(partitionStateOp(part, part.logStartOffset, end))
+        yield step
+        step = { ops: [], removedRecords: 0, bytesDelta: 0 }
+      }
     }
   }
   if (step.ops.length > 0) {

@@ -27,7 +27,7 @@ import type { ConsumedMessage, Headers, Key, TopicDescription } from '../types.j
 import type { Clock, TimerHandle } from '../util/clock.js'
 import { assertTopicName, isPlainObject } from '../util/validate.js'
 import { Partition } from './partition.js'
-import { compactionSteps } from './compaction.js'
+import { CompactionThread, compactionSteps, InThreadRules, type RulesRunner } from './compaction.js'
 import { yieldToEventLoop } from '../util/yield.js'
 import { decodePartitionState, firstOffsetNotOlderThan, type LogStartTarget, offsetForTime, partitionSize, planLogStart } from './retention.js'
 import { resolveTopicConfig, type TopicConfig } from './topic-config.js'
@@ -127,6 +127,8 @@ export class CoreLog extends EventEmitter<LogEvents> {
   private adminChain: Promise<unknown> = Promise.resolve()
   private readonly closers = new Set<{ close(): Promise<void> }>()
   private retentionTimer: TimerHandle | undefined
+  /** Where compactions run their rules: a worker thread once built, else this thread (see compaction.ts); null until first used. */
+  private compactionThread: CompactionThread | undefined | null = null
 
   /** @internal Use openLog(). */
   constructor(store: Store, options: OpenLogOptions, clock: Clock) {
@@ -389,7 +391,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
           let pauseMs = 0
           let removedRecords = 0
           let bytesDelta = 0
-          for await (const step of compactionSteps(this.store, part, topic.config, this.clock.now())) {
+          for await (const step of compactionSteps(this.store, part, topic.config, this.clock.now(), this.compactionRules())) {
             const started = performance.now()
             await this.store.write(step.ops, this.options.sync ?? false)
             pauseMs = Math.max(pauseMs, performance.now() - started)
@@ -409,6 +411,11 @@ export class CoreLog extends EventEmitter<LogEvents> {
       }
       return out
     })
+  }
+
+  private compactionRules(): RulesRunner {
+    if (this.compactionThread === null) this.compactionThread = CompactionThread.create()
+    return this.compactionThread ?? new InThreadRules()
   }
 
   private async moveLogStarts(moves: ReadonlyArray<{ part: Partition; target: LogStartTarget }>): Promise<LogStartMoved[]> {
@@ -646,6 +653,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
       this.clock.clearTimeout(this.retentionTimer)
       await this.drain()
       await this.adminChain.catch(() => undefined)
+      await this.compactionThread?.close()
       for (const topic of this.topics.values()) for (const p of topic.partitions) p.wake()
       await this.store.close()
       this.emit('close')

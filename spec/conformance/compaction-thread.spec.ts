@@ -1,0 +1,119 @@
+// Built, a log runs its compactions' rules in a worker thread (dist/.../compaction-worker.js);
+// run from the TypeScript sources, in its own thread. Both must leave exactly the same
+// records: random sends (keys, tombstones, byte keys, several sends a batch), clock
+// advances and compactions, on both stores, through the built log and the sources side
+// by side. The worker must not keep a process alive, and close() ends it.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ClassicLevel } from 'classic-level'
+import fc from 'fast-check'
+import { afterAll, describe, expect, it } from 'vitest'
+import * as source from '../../lib/index.js'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const built = (await import(join(root, 'dist/esm/index.js'))) as typeof source
+const dirs: string[] = []
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+
+type Op = { send: Array<{ key: string | number[]; value: number | null }> } | { advance: number } | { compact: true }
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  {
+    arbitrary: fc
+      .array(fc.record({ key: fc.oneof(fc.constantFrom('a', 'b', 'c', 'd'), fc.constantFrom([1], [2, 3])), value: fc.option(fc.integer(), { nil: null, freq: 5 }) }), { minLength: 1, maxLength: 6 })
+      .map((send) => ({ send })),
+    weight: 5,
+  },
+  { arbitrary: fc.integer({ min: 1, max: 800 }).map((advance) => ({ advance })), weight: 2 },
+  { arbitrary: fc.constant({ compact: true as const }), weight: 2 },
+)
+
+async function play(mod: typeof source, memory: boolean, ops: Op[]): Promise<unknown[]> {
+  const clock = new mod.ManualClock(1_000)
+  let log: source.Log
+  if (memory) log = await mod.openLog({ memory: true, clock, retentionCheckIntervalMs: 0 })
+  else {
+    const dir = mkdtempSync(join(tmpdir(), 'kafkette-thread-'))
+    dirs.push(dir)
+    log = await mod.openLog({ dir, clock, retentionCheckIntervalMs: 0 })
+  }
+  await log.createTopic('c', { config: { cleanupPolicy: 'compact', deleteRetentionMs: 1000, minCompactionLagMs: 100 } })
+  const p = log.producer()
+  const results: unknown[] = []
+  for (const o of ops) {
+    if ('send' in o) await Promise.all(o.send.map((m) => p.send('c', { key: typeof m.key === 'string' ? m.key : Uint8Array.from(m.key), value: m.value })))
+    else if ('advance' in o) clock.advance(o.advance)
+    else results.push((await log.compact('c')).map(({ removedRecords }) => removedRecords))
+  }
+  const c = log.consumer({ fromBeginning: true })
+  c.assign([{ topic: 'c', partition: 0 }])
+  const left: unknown[] = []
+  for (;;) {
+    const batch = await c.poll({ maxRecords: 7, timeoutMs: 0 })
+    if (batch.length === 0) break
+    left.push(...batch.map((m) => [m.offset, typeof m.key === 'string' ? m.key : Array.from(m.key as Uint8Array), m.value]))
+  }
+  await log.close()
+  return [results, left]
+}
+
+describe('compaction in a worker thread (the built log) and in the log thread (the sources)', () => {
+  for (const memory of [true, false]) {
+    it(`leave the same records, ${memory ? 'in memory' : 'on disk'}`, async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
+          expect(await play(built, memory, ops)).toEqual(await play(source, memory, ops))
+        }),
+        { numRuns: memory ? 40 : 15 },
+      )
+    })
+  }
+
+  it('a compacting process exits without closing its log', () => {
+    const script = `
+      import { openLog } from ${JSON.stringify(join(root, 'dist/esm/index.js'))}
+      const log = await openLog({ memory: true, retentionCheckIntervalMs: 0 })
+      await log.createTopic('c', { config: { cleanupPolicy: 'compact' } })
+      await log.producer().send('c', [{ key: 'k', value: 1 }, { key: 'k', value: 2 }])
+      const [r] = await log.compact('c')
+      console.log(r.removedRecords)
+    `
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 })
+    expect(out.trim()).toBe('1')
+  })
+
+  it('runs from the CommonJS build too', () => {
+    const script = `
+      const { openLog } = require(${JSON.stringify(join(root, 'dist/cjs/index.js'))})
+      ;(async () => {
+        const log = await openLog({ memory: true, retentionCheckIntervalMs: 0 })
+        await log.createTopic('c', { config: { cleanupPolicy: 'compact' } })
+        await log.producer().send('c', [{ key: 'k', value: 1 }, { key: 'j', value: 1 }, { key: 'k', value: 2 }])
+        const [r] = await log.compact('c')
+        console.log(r.removedRecords)
+        await log.close()
+      })()
+    `
+    expect(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 }).trim()).toBe('1')
+  })
+
+  it('reports a batch the worker cannot decode as LOG_CORRUPT', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kafkette-thread-'))
+    dirs.push(dir)
+    let log = await built.openLog({ dir, retentionCheckIntervalMs: 0 })
+    await log.createTopic('c', { config: { cleanupPolicy: 'compact' } })
+    await log.producer().send('c', [{ key: 'k', value: 1 }, { key: 'k', value: 2 }])
+    await log.close()
+    const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
+    for await (const key of db.keys({ gte: Buffer.of(2), lt: Buffer.of(3) })) await db.put(key, Buffer.from([1, 0xc1, 0xc1]))
+    await db.close()
+    log = await built.openLog({ dir, retentionCheckIntervalMs: 0 })
+    await expect(log.compact('c')).rejects.toMatchObject({ name: 'KafketteError', code: 'LOG_CORRUPT' })
+    await log.close()
+  })
+})
