@@ -11,6 +11,7 @@ import type { AssignorOption } from '../group/assignors/types.js'
 import { assertGroupId, type GroupCoordinator, type OffsetCommit } from '../group/coordinator.js'
 import type { AssignedEvent, LeaveReason, Member, MemberHandle, Subscription } from '../group/member.js'
 import type { CoreLog as Log } from '../log/log.js'
+import { FETCH_BYTES } from '../log/log.js'
 import type { Partition } from '../log/partition.js'
 import type { ConsumedMessage, TopicPartition, TopicPartitionOffset } from '../types.js'
 import type { TimerHandle } from '../util/clock.js'
@@ -479,7 +480,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     c.ahead = undefined
     let records: ConsumedMessage[]
     try {
-      const fetched = ahead && ahead.from === from ? await ahead.result : await this.log.fetch(part, from, max)
+      const fetched = ahead && ahead.from === from ? await ahead.result : await this.log.fetch(part, from, max, this.fetchBytes())
       if (fetched instanceof KafketteError) throw fetched
       records = fetched
     } catch (err) {
@@ -506,9 +507,14 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     c.next = 0
     const next = records[records.length - 1]!.offset + 1
     if (next < part.highWatermark && c.ahead === undefined) {
-      c.ahead = { from: next, result: this.log.fetch(part, next, max).catch((err: unknown) => (err instanceof KafketteError ? err : new KafketteError('LOG_IO_ERROR', String(err), {}, { cause: err }))) }
+      c.ahead = { from: next, result: this.log.fetch(part, next, max, this.fetchBytes()).catch((err: unknown) => (err instanceof KafketteError ? err : new KafketteError('LOG_IO_ERROR', String(err), {}, { cause: err }))) }
     }
     return true
+  }
+
+  /** The least one fetch reads from the store: the log's budget shared by the partitions this consumer reads. */
+  private fetchBytes(): number {
+    return Math.floor(FETCH_BYTES / Math.max(1, this.cursors.size))
   }
 
   /** @internal True when the cursor has records buffered or waiting in the log. */

@@ -569,10 +569,11 @@ export class CoreLog extends EventEmitter<LogEvents> {
 
   /**
    * @internal Reads whole batches of a partition from `offset` until at least
-   * `maxRecords` records (or the high watermark). Throws OFFSET_OUT_OF_RANGE for an
-   * offset below the log start or above the high watermark.
+   * `maxRecords` records (or the high watermark), reading at least `minBytes` of batches
+   * from the store when there is that much. Throws OFFSET_OUT_OF_RANGE for an offset
+   * below the log start or above the high watermark.
    */
-  async fetch(part: Partition, offset: number, maxRecords: number): Promise<ConsumedMessage[]> {
+  async fetch(part: Partition, offset: number, maxRecords: number, minBytes = FETCH_BYTES): Promise<ConsumedMessage[]> {
     if (part.deleted) throw new KafketteError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${part.topic} was deleted`, { topic: part.topic, partition: part.index })
     if (offset < part.logStartOffset || offset > part.highWatermark) {
       throw new KafketteError('OFFSET_OUT_OF_RANGE', `offset ${offset} is outside [${part.logStartOffset}, ${part.highWatermark}] of ${part.topic}/${part.index}`, { topic: part.topic, partition: part.index, offset })
@@ -589,20 +590,20 @@ export class CoreLog extends EventEmitter<LogEvents> {
       return out
     }
     // Every batch read is returned (the caller buffers what is beyond maxRecords), so no
-    // read is wasted. A read gathers at least MIN_FETCH_BYTES (or what there is below the
-    // high watermark): opening a store iterator costs as much as reading a few batches, so
-    // one iterator per batch would halve a catching-up reader's throughput. Each chunk asks
-    // for as many batches as the ones read so far suggest.
+    // read is wasted. A read gathers at least minBytes (or what there is below the high
+    // watermark): opening a store iterator costs as much as reading a few batches, so one
+    // iterator per batch would halve a catching-up reader's throughput. Each chunk asks for
+    // as many batches as the ones read so far suggest.
     const it = this.store.iterator({
       gte: recordKey(part.topicId, part.index, offset),
       lt: recordKey(part.topicId, part.index, part.highWatermark),
-      highWaterMarkBytes: MIN_FETCH_BYTES,
+      highWaterMarkBytes: Math.max(minBytes, 16 * 1024),
     })
     try {
       let wanted = 1
       let batches = 0
       let bytes = 0
-      while (out.length < maxRecords || bytes < MIN_FETCH_BYTES) {
+      while (out.length < maxRecords || bytes < minBytes) {
         const entries = await it.nextv(wanted)
         if (entries.length === 0) break
         for (const [key, value] of entries) {
@@ -613,7 +614,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
         }
         batches += entries.length
         const forRecords = out.length < maxRecords ? Math.ceil(((maxRecords - out.length) * batches) / Math.max(1, out.length)) : 0
-        const forBytes = bytes < MIN_FETCH_BYTES ? Math.ceil(((MIN_FETCH_BYTES - bytes) * batches) / bytes) : 0
+        const forBytes = bytes < minBytes ? Math.ceil(((minBytes - bytes) * batches) / bytes) : 0
         wanted = Math.min(256, Math.max(1, forRecords, forBytes))
       }
     } finally {
@@ -674,8 +675,13 @@ export class CoreLog extends EventEmitter<LogEvents> {
 
 const EMPTY = Buffer.alloc(0)
 
-/** The least a fetch from the store reads, in bytes of batches (when there is that much). */
-const MIN_FETCH_BYTES = 256 * 1024
+/**
+ * The least a reader's fetches from the store read together, in bytes of batches (when
+ * there is that much): a consumer divides it among the partitions it reads, since all it
+ * fetched waits decoded in memory, and a young generation full of waiting records makes
+ * every garbage collection slow.
+ */
+export const FETCH_BYTES = 256 * 1024
 
 function pushRecords(out: ConsumedMessage[], part: Partition, lastOffset: number, bytes: Buffer, from: number): void {
   const batch = decodeBatch(bytes)
