@@ -372,41 +372,114 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     }
   }
 
-  /** Yields records one by one until the consumer is closed; in a group, a record counts as processed once the loop asks for the next. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<ConsumedMessage, void, undefined> {
-    this.assertNotRunning('for await')
+  /**
+   * Yields records one by one until the consumer is closed; in a group, a record counts as
+   * processed once the loop asks for the next. Leaving the loop (break, return, throw)
+   * puts the records taken but not yet yielded back: the next read starts at the first of
+   * them. A record already in hand is handed out at once, without the per-record cost of
+   * an async generator; a call to next() made while another waits for records waits its
+   * turn.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<ConsumedMessage> {
+    let segments: Segment[] = []
+    let si = 0
+    let ri = 0
+    /** The record handed out last, until the loop asks for the next. */
     let pending: { s: Segment; i: number } | undefined
-    try {
-      while (!this.closed) {
-        this.assertNotRunning('for await')
-        this.pollDepth++
-        let segments: Segment[]
-        try {
-          await this.groupStep()
-          segments = await this.pollSegments(this.maxPollRecords, Infinity)
-        } finally {
-          this.pollDepth--
-        }
-        for (const s of segments) {
-          const c = s.c
-          for (let i = 0; i < s.records.length; i++) {
-            if (this.closed) return
-            if (c.revoked || c.seq !== s.seq || this.cursors.get(c.key) !== c) break
-            const m = s.records[i]!
-            c.delivered = m.offset + 1
-            pending = { s, i }
-            yield m
-            pending = undefined
-            if (c.seq === s.seq) c.processed = m.offset + 1
-            this.processedSinceCommit++
-            this.beat()
-          }
-        }
-      }
-    } finally {
-      // Records taken but never yielded go back: the next read starts at the first of them.
+    let finished = false
+    let waiting: Promise<unknown> | undefined
+    const done: IteratorResult<ConsumedMessage> = { value: undefined, done: true }
+    const finish = (): void => {
+      if (finished) return
+      finished = true
       if (pending) this.rewindSegment(pending.s, pending.i + 1)
+      pending = undefined
     }
+    const settlePending = (): void => {
+      if (!pending) return
+      const { s, i } = pending
+      pending = undefined
+      if (s.c.seq === s.seq) s.c.processed = s.records[i]!.offset + 1
+      this.processedSinceCommit++
+      this.beat()
+    }
+    /** The next record of the segments in hand; undefined when they are used up, null once the consumer is closed. */
+    const take = (): ConsumedMessage | undefined | null => {
+      while (si < segments.length) {
+        const s = segments[si]!
+        const c = s.c
+        if (ri < s.records.length && !c.revoked && c.seq === s.seq && this.cursors.get(c.key) === c) {
+          if (this.closed) return null
+          const m = s.records[ri]!
+          c.delivered = m.offset + 1
+          pending = { s, i: ri++ }
+          return m
+        }
+        si++
+        ri = 0
+      }
+      return undefined
+    }
+    const read = async (): Promise<IteratorResult<ConsumedMessage>> => {
+      try {
+        for (;;) {
+          if (this.closed) {
+            finish()
+            return done
+          }
+          this.assertNotRunning('for await')
+          this.pollDepth++
+          try {
+            await this.groupStep()
+            segments = await this.pollSegments(this.maxPollRecords, Infinity)
+          } finally {
+            this.pollDepth--
+          }
+          si = 0
+          ri = 0
+          const m = take()
+          if (m === null) {
+            finish()
+            return done
+          }
+          if (m !== undefined) return { value: m, done: false }
+        }
+      } catch (err) {
+        finish()
+        throw err
+      }
+    }
+    const next = (): Promise<IteratorResult<ConsumedMessage>> => {
+      if (waiting) return waiting.then(next)
+      if (finished) return Promise.resolve(done)
+      settlePending()
+      const m = take()
+      if (m === null) {
+        finish()
+        return Promise.resolve(done)
+      }
+      if (m !== undefined) return Promise.resolve({ value: m, done: false })
+      const result = read()
+      const over = (): void => {
+        if (waiting === turn) waiting = undefined
+      }
+      const turn: Promise<void> = result.then(over, over)
+      waiting = turn
+      return result
+    }
+    const iterator: AsyncIterableIterator<ConsumedMessage> = {
+      next,
+      return: (value?: unknown) => {
+        finish()
+        return Promise.resolve({ value: value as undefined, done: true })
+      },
+      throw: (error?: unknown) => {
+        finish()
+        return Promise.reject(error)
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    }
+    return iterator
   }
 
   private rewindSegment(s: Segment, from: number): void {

@@ -160,6 +160,24 @@ describe.each(stores)('consumer on $name', (store) => {
     await log.close()
   })
 
+  it('serves next() calls made before records arrive in order, and ends on return()', async () => {
+    const { log, producer } = await setup(1)
+    const c = log.consumer()
+    c.assign([{ topic: 't', partition: 0 }])
+    const it = c[Symbol.asyncIterator]()
+    const first = it.next()
+    const second = it.next()
+    await producer.send('t', [{ value: 'a' }, { value: 'b' }, { value: 'c' }])
+    expect((await first).value?.value).toBe('a')
+    expect((await second).value?.value).toBe('b')
+    expect(await it.return!()).toEqual({ value: undefined, done: true })
+    expect(await it.next()).toEqual({ value: undefined, done: true })
+    // 'c' was taken with the others but never handed out: the next read starts at it
+    expect((await c.poll({ timeoutMs: 0 })).map((m) => m.value)).toEqual(['c'])
+    await expect(c[Symbol.asyncIterator]().throw!(new Error('stop'))).rejects.toThrow('stop')
+    await log.close()
+  })
+
   it('pauses and resumes partitions', async () => {
     const { log, producer } = await setup(2)
     await producer.send('t', [{ value: 'p0', partition: 0 }, { value: 'p1', partition: 1 }])
