@@ -1,6 +1,6 @@
 // The public Log: the core log (topics, appends, reads) plus the clients opened from it.
 import { CoreLog, type OpenLogOptions } from '../log/log.js'
-import { Store } from '../storage/store.js'
+import { MAX_OPEN_FILES, MIN_OPEN_FILES, Store } from '../storage/store.js'
 import { SystemClock } from '../util/clock.js'
 import { assertDuration, assertPositiveInt, isPlainObject } from '../util/validate.js'
 import { GroupCoordinator, type GroupListing, type OffsetCommit, type ResetTarget } from '../group/coordinator.js'
@@ -99,8 +99,8 @@ export async function openLog(options: OpenLogOptions): Promise<Log> {
   if (options.sync !== undefined && typeof options.sync !== 'boolean') throw new TypeError('openLog: sync must be a boolean')
   if (options.retentionCheckIntervalMs !== undefined) assertDuration(options.retentionCheckIntervalMs, 'openLog: retentionCheckIntervalMs')
   const { maxOpenFiles } = options
-  if (maxOpenFiles !== undefined && (typeof maxOpenFiles !== 'number' || !Number.isInteger(maxOpenFiles) || maxOpenFiles < 74 || maxOpenFiles > 50_000)) {
-    throw new RangeError(`openLog: maxOpenFiles must be an integer from 74 to 50000, got ${String(maxOpenFiles)}`)
+  if (maxOpenFiles !== undefined && (typeof maxOpenFiles !== 'number' || !Number.isInteger(maxOpenFiles) || maxOpenFiles < MIN_OPEN_FILES || maxOpenFiles > MAX_OPEN_FILES)) {
+    throw new RangeError(`openLog: maxOpenFiles must be an integer from ${MIN_OPEN_FILES} to ${MAX_OPEN_FILES}, got ${String(maxOpenFiles)}`)
   }
   const clock = options.clock ?? new SystemClock()
   const store = await Store.open(memory ? undefined : dir, clock, { maxOpenFiles })

@@ -11,12 +11,16 @@ class NewestByKey {
 
   set(key: string | Uint8Array, offset: number): void {
     if (typeof key === 'string') this.strings.set(key, offset)
-    else this.bytes.set(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('base64'), offset)
+    else this.bytes.set(base64(key), offset)
   }
 
   get(key: string | Uint8Array): number | undefined {
-    return typeof key === 'string' ? this.strings.get(key) : this.bytes.get(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('base64'))
+    return typeof key === 'string' ? this.strings.get(key) : this.bytes.get(base64(key))
   }
+}
+
+function base64(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('base64')
 }
 
 /** What compaction does to one batch: keep it whole, stop (the batch starts past what may be cleaned), or rewrite it. */

@@ -76,8 +76,8 @@ export class InThreadRules implements RulesRunner {
 /**
  * A worker thread running a log's compaction rules (compaction-worker.js, beside this
  * module once built). Started on first use, it keeps the process alive only while it
- * has a request to answer, and close() ends it. A request the worker cannot answer (it died) rejects, and the next
- * compaction starts a new one.
+ * has a request to answer, and close() ends it. A request the worker cannot answer (it
+ * died) rejects, and the next compaction starts a new one.
  */
 export class CompactionThread implements RulesRunner {
   readonly transfers = true
@@ -98,12 +98,12 @@ export class CompactionThread implements RulesRunner {
   }
 
   async scan(batches: WorkerBatch[]): Promise<{ scanning: boolean; cleanableEnd: number }> {
-    const r = await this.request({ op: 'scan', batches }, batches.map((b) => b.bytes.buffer as ArrayBuffer))
+    const r = await this.request({ op: 'scan', batches })
     return { scanning: r.scanning!, cleanableEnd: r.cleanableEnd! }
   }
 
   async rewrite(batches: WorkerBatch[]): Promise<BatchRewrite[]> {
-    return (await this.request({ op: 'rewrite', batches }, batches.map((b) => b.bytes.buffer as ArrayBuffer))).rewrites!
+    return (await this.request({ op: 'rewrite', batches })).rewrites!
   }
 
   async close(): Promise<void> {
@@ -112,7 +112,8 @@ export class CompactionThread implements RulesRunner {
     if (w) await w.terminate()
   }
 
-  private request(body: DistributiveOmit<CompactionRequest, 'id'>, transfer: ArrayBuffer[] = []): Promise<Extract<CompactionReply, { ok: true }>> {
+  /** Sends a request; the batches' buffers move to the worker. */
+  private request(body: DistributiveOmit<CompactionRequest, 'id'>): Promise<Extract<CompactionReply, { ok: true }>> {
     const worker = this.started()
     const id = this.nextId++
     if (this.waiting.size === 0) worker.ref()
@@ -124,7 +125,7 @@ export class CompactionThread implements RulesRunner {
         },
         reject,
       })
-      worker.postMessage({ ...body, id } as CompactionRequest, transfer)
+      worker.postMessage({ ...body, id } as CompactionRequest, 'batches' in body ? body.batches.map((b) => b.bytes.buffer as ArrayBuffer) : [])
     })
   }
 
@@ -208,11 +209,11 @@ export async function* compactionSteps(store: Store, part: Partition, config: To
     if (!r.scanning) break
   }
   let step: CompactionStep = { ops: [], removedRecords: 0, bytesDelta: 0 }
-  scan: for await (const chunk of chunksOf(store, part, start, Math.min(end, cleanableEnd + 1), rules.transfers)) {
+  rewrite: for await (const chunk of chunksOf(store, part, start, Math.min(end, cleanableEnd + 1), rules.transfers)) {
     const verdicts = await rules.rewrite(chunk)
     for (let i = 0; i < verdicts.length; i++) {
       const v = verdicts[i]!
-      if (v.kind === 'stop') break scan
+      if (v.kind === 'stop') break rewrite
       if (v.kind === 'keep') continue
       const b = chunk[i]!
       step.removedRecords += v.removed

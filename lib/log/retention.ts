@@ -91,7 +91,8 @@ export async function planLogStart(store: Store, part: Partition, target: LogSta
   let freed = 0
   let batches = 0
   let size = target.maxBytes === undefined ? 0 : await partitionSize(store, part)
-  let logStartOffset = target.offset
+  /** One past the last batch deleted so far. */
+  let reached = part.logStartOffset
   const index = new IndexPruner(store, part)
   const it = store.iterator({ gte: recordKey(part.topicId, part.index, part.logStartOffset), lt: recordKey(part.topicId, part.index, part.highWatermark) })
   const slicer = new Slicer()
@@ -104,7 +105,6 @@ export async function planLogStart(store: Store, part: Partition, target: LogSta
         const last = lastOffsetOf(key)
         if (last >= target.offset && (target.maxBytes === undefined || size <= target.maxBytes)) break scan
         if (batches > 0 && batches % CHUNK === 0) {
-          const reached = lastOffsetOf((ops[ops.length - 1] as { key: Buffer }).key) + 1
           await index.prune(reached, ops)
           ops.push(partitionStateOp(part, reached, part.highWatermark))
           steps.push({ ops, logStartOffset: reached })
@@ -114,17 +114,17 @@ export async function planLogStart(store: Store, part: Partition, target: LogSta
         freed += value.length
         size -= value.length
         batches++
-        logStartOffset = Math.max(logStartOffset, last + 1)
+        reached = last + 1
       }
     }
-    logStartOffset = Math.min(logStartOffset, part.highWatermark)
+    const logStartOffset = Math.min(Math.max(target.offset, reached), part.highWatermark)
     await index.prune(logStartOffset, ops)
+    ops.push(partitionStateOp(part, logStartOffset, part.highWatermark))
+    steps.push({ ops, logStartOffset })
+    return { steps, logStartOffset, freed, batches }
   } finally {
     await Promise.all([it.close(), index.close()])
   }
-  ops.push(partitionStateOp(part, logStartOffset, part.highWatermark))
-  steps.push({ ops, logStartOffset })
-  return { steps, logStartOffset, freed, batches }
 }
 
 /**

@@ -32,7 +32,9 @@ export interface StoreIterator {
  * default (1000 files of 2 MB) lets a process that reads a whole large log hold up to
  * 2 GB of file pages; 74, the least LevelDB accepts, bounds them to about 128 MB.
  */
-export const DEFAULT_MAX_OPEN_FILES = 74
+export const MIN_OPEN_FILES = 74
+/** The most open files LevelDB accepts. */
+export const MAX_OPEN_FILES = 50_000
 
 type Db = ClassicLevel<Buffer, Buffer> | MemoryLevel<Buffer, Buffer>
 
@@ -59,7 +61,7 @@ export class Store {
     const opts = { keyEncoding: 'buffer', valueEncoding: 'buffer' } as const
     const db: Db = dir === undefined ? new MemoryLevel<Buffer, Buffer>(opts) : new ClassicLevel<Buffer, Buffer>(dir, opts)
     try {
-      await db.open(dir === undefined ? {} : { maxOpenFiles: options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES })
+      await db.open(dir === undefined ? {} : { maxOpenFiles: options.maxOpenFiles ?? MIN_OPEN_FILES })
     } catch (err) {
       throw mapError(err, dir ?? 'memory')
     }
