@@ -98,12 +98,12 @@ export class CompactionThread implements RulesRunner {
   }
 
   async scan(batches: WorkerBatch[]): Promise<{ scanning: boolean; cleanableEnd: number }> {
-    const r = await this.request({ op: 'scan', batches })
+    const r = await this.request({ op: 'scan', batches: batches.map(onlyWorkerBatch) })
     return { scanning: r.scanning!, cleanableEnd: r.cleanableEnd! }
   }
 
   async rewrite(batches: WorkerBatch[]): Promise<BatchRewrite[]> {
-    return (await this.request({ op: 'rewrite', batches })).rewrites!
+    return (await this.request({ op: 'rewrite', batches: batches.map(onlyWorkerBatch) })).rewrites!
   }
 
   async close(): Promise<void> {
@@ -125,7 +125,7 @@ export class CompactionThread implements RulesRunner {
         },
         reject,
       })
-      worker.postMessage({ ...body, id } as CompactionRequest, 'batches' in body ? body.batches.map((b) => b.bytes.buffer as ArrayBuffer) : [])
+      worker.postMessage({ ...body, id } as CompactionRequest, 'batches' in body ? [...new Set(body.batches.map((b) => b.bytes.buffer as ArrayBuffer))] : [])
     })
   }
 
@@ -156,6 +156,11 @@ export class CompactionThread implements RulesRunner {
   }
 }
 
+/** What the worker reads of a batch: the chunk's own fields (keys, sizes) are not cloned over. */
+function onlyWorkerBatch(b: WorkerBatch): WorkerBatch {
+  return { last: b.last, bytes: b.bytes }
+}
+
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
 /** The built worker module beside this one, if there is one. */
@@ -167,18 +172,38 @@ function workerFile(): string | undefined {
 }
 
 /**
- * Reads the batches of `part` in [from, end) in chunks of about CHUNK_BYTES. For a
- * worker, each value needs a buffer of its own, which is then moved to the worker: a
- * value read from disk has one; one from memory is the store's own bytes (or a view into
- * a larger buffer), so it is copied.
+ * Reads the batches of `part` in [from, end) in chunks of up to CHUNK_BATCHES batches and
+ * about CHUNK_BYTES (on disk, nextv stops at that many bytes; from memory, what one read
+ * returns past it waits for the next chunk). For a worker, each value must sit in a
+ * buffer that can move: one read from disk has its own; small ones and those from memory
+ * (the store's own bytes) are copied into one buffer per chunk, so a chunk of a thousand
+ * one-record batches makes one transfer, not a thousand.
  */
 async function* chunksOf(store: Store, part: Partition, from: number, end: number, transfers: boolean): AsyncGenerator<Array<WorkerBatch & { key: Buffer; size: number }>> {
   const it = store.iterator({ gte: recordKey(part.topicId, part.index, from), lt: recordKey(part.topicId, part.index, end), highWaterMarkBytes: CHUNK_BYTES })
+  const moves = (value: Buffer) => store.kind === 'disk' && value.length >= OWN_TRANSFER_BYTES && ownsBuffer(value)
+  let read: Array<[Buffer, Buffer]> = []
   try {
     for (;;) {
-      const entries = await it.nextv(64)
-      if (entries.length === 0) return
-      yield entries.map(([key, value]) => ({ key, last: lastOffsetOf(key), bytes: transfers && !(store.kind === 'disk' && ownsBuffer(value)) ? new Uint8Array(value) : value, size: value.length }))
+      if (read.length === 0) read = await it.nextv(CHUNK_BATCHES)
+      if (read.length === 0) return
+      let n = 0
+      let bytes = 0
+      while (n < read.length && bytes < CHUNK_BYTES) bytes += read[n++]![1].length
+      const entries = n === read.length ? read : read.slice(0, n)
+      read = n === read.length ? [] : read.slice(n)
+      let packed = 0
+      if (transfers) for (const [, value] of entries) if (!moves(value)) packed += value.length
+      const chunk = packed > 0 ? new Uint8Array(packed) : undefined
+      let at = 0
+      yield entries.map(([key, value]) => {
+        let batchBytes: Uint8Array = value
+        if (chunk && !moves(value)) {
+          chunk.set(value, at)
+          batchBytes = chunk.subarray(at, (at += value.length))
+        }
+        return { key, last: lastOffsetOf(key), bytes: batchBytes, size: value.length }
+      })
     }
   } finally {
     await it.close()
@@ -186,6 +211,9 @@ async function* chunksOf(store: Store, part: Partition, from: number, end: numbe
 }
 
 const CHUNK_BYTES = 256 * 1024
+const CHUNK_BATCHES = 1024
+/** Below this, a value is cheaper to copy into its chunk's buffer than to transfer on its own. */
+const OWN_TRANSFER_BYTES = 16 * 1024
 
 function ownsBuffer(b: Uint8Array): boolean {
   return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength
@@ -195,7 +223,7 @@ function ownsBuffer(b: Uint8Array): boolean {
  * Compacts `part` at time `now`, as a series of store writes the caller makes in turn.
  * Two passes over the partition, neither holding it in memory: the first finds the newest
  * offset of each key (up to the first record younger than minCompactionLagMs), the second
- * rewrites the batches that lose records, a few at a time. Every step on its own keeps the
+ * rewrites the batches that lose records, up to STEP_OPS batches or STEP_BYTES at a time. Every step on its own keeps the
  * newest record of each key, so a producer waits for one step at most.
  */
 export async function* compactionSteps(store: Store, part: Partition, config: TopicConfig, now: number, rules: RulesRunner): AsyncGenerator<CompactionStep> {
@@ -209,6 +237,7 @@ export async function* compactionSteps(store: Store, part: Partition, config: To
     if (!r.scanning) break
   }
   let step: CompactionStep = { ops: [], removedRecords: 0, bytesDelta: 0 }
+  let stepBytes = 0
   rewrite: for await (const chunk of chunksOf(store, part, start, Math.min(end, cleanableEnd + 1), rules.transfers)) {
     const verdicts = await rules.rewrite(chunk)
     for (let i = 0; i < verdicts.length; i++) {
@@ -223,12 +252,14 @@ export async function* compactionSteps(store: Store, part: Partition, config: To
       if (v.bytes) {
         const bytes = Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.byteLength)
         step.bytesDelta += bytes.length
+        stepBytes += bytes.length
         step.ops.push({ type: 'put', key: v.last === b.last ? b.key : recordKey(part.topicId, part.index, v.last), value: bytes })
       }
-      if (step.ops.length >= STEP_OPS) {
+      if (step.ops.length >= STEP_OPS || stepBytes >= STEP_BYTES) {
         step.ops.push(partitionStateOp(part, part.logStartOffset, end))
         yield step
         step = { ops: [], removedRecords: 0, bytesDelta: 0 }
+        stepBytes = 0
       }
     }
   }
@@ -238,4 +269,6 @@ export async function* compactionSteps(store: Store, part: Partition, config: To
   }
 }
 
-const STEP_OPS = 16
+/** A step's bounds: a producer's write may wait for one step, a few hundred microseconds of store work. */
+const STEP_OPS = 512
+const STEP_BYTES = 256 * 1024

@@ -74,6 +74,41 @@ describe('compaction in a worker thread (the built log) and in the log thread (t
     })
   }
 
+  // Thousands of one-record batches span several chunks (a chunk holds up to 1,024
+  // batches), and batches of a few hundred KiB span several on their own (a chunk holds
+  // about 256 KiB); large values read from disk move to the worker as they are, small
+  // ones are packed into one buffer per chunk.
+  for (const memory of [true, false]) {
+    it(`leave the newest record of each key across chunks of small and large batches, ${memory ? 'in memory' : 'on disk'}`, async () => {
+      const big = 'x'.repeat(2_000)
+      const sends: Array<Array<{ key: string; value: string }>> = []
+      for (let i = 0; i < 3_000; i++) {
+        if (i % 700 === 350) sends.push(Array.from({ length: 150 }, (_, j) => ({ key: `k${(i + j) % 97}`, value: `${i}.${j}.${big}` })))
+        sends.push([{ key: `k${i % 97}`, value: `${i}` }])
+      }
+      const newest = new Map<string, { offset: number; value: string }>()
+      let offset = 0
+      for (const send of sends) for (const m of send) newest.set(m.key, { offset: offset++, value: m.value })
+      const expected = [...newest.values()].sort((a, b) => a.offset - b.offset).map(({ offset, value }) => [offset, value])
+      for (const mod of [built, source]) {
+        const dir = mkdtempSync(join(tmpdir(), 'kafkette-thread-'))
+        dirs.push(dir)
+        const log = await mod.openLog(memory ? { memory: true, retentionCheckIntervalMs: 0 } : { dir, retentionCheckIntervalMs: 0 })
+        await log.createTopic('c', { config: { cleanupPolicy: 'compact' } })
+        const p = log.producer()
+        for (const send of sends) await p.send('c', send)
+        const [r] = await log.compact('c')
+        expect(r!.removedRecords).toBe(offset - newest.size)
+        const c = log.consumer({ fromBeginning: true })
+        c.assign([{ topic: 'c', partition: 0 }])
+        const left: unknown[] = []
+        for (let batch = await c.poll({ timeoutMs: 0 }); batch.length > 0; batch = await c.poll({ timeoutMs: 0 })) left.push(...batch.map((m) => [m.offset, m.value]))
+        expect(left).toEqual(expected)
+        await log.close()
+      }
+    })
+  }
+
   it('a compacting process exits without closing its log', () => {
     const script = `
       import { openLog } from ${JSON.stringify(join(root, 'dist/esm/index.js'))}
