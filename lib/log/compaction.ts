@@ -223,8 +223,9 @@ function ownsBuffer(b: Uint8Array): boolean {
  * Compacts `part` at time `now`, as a series of store writes the caller makes in turn.
  * Two passes over the partition, neither holding it in memory: the first finds the newest
  * offset of each key (up to the first record younger than minCompactionLagMs), the second
- * rewrites the batches that lose records, up to STEP_OPS batches or STEP_BYTES at a time. Every step on its own keeps the
- * newest record of each key, so a producer waits for one step at most.
+ * rewrites the batches that lose records, up to STEP_OPS batches or STEP_BYTES at a
+ * time. Every step on its own keeps the newest record of each key, so a producer waits
+ * for one step at most.
  */
 export async function* compactionSteps(store: Store, part: Partition, config: TopicConfig, now: number, rules: RulesRunner): AsyncGenerator<CompactionStep> {
   const end = part.highWatermark
@@ -269,6 +270,6 @@ export async function* compactionSteps(store: Store, part: Partition, config: To
   }
 }
 
-/** A step's bounds: a producer's write may wait for one step, a few hundred microseconds of store work. */
+/** A step's bounds, in batches and in rewritten bytes: a producer's write may wait for one step. */
 const STEP_OPS = 512
 const STEP_BYTES = 256 * 1024
