@@ -12,6 +12,7 @@ import { ClassicLevel } from 'classic-level'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import * as source from '../../lib/index.js'
+import { readPartition } from '../helpers/read.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const built = (await import(join(root, 'dist/esm/index.js'))) as typeof source
@@ -50,14 +51,7 @@ async function play(mod: typeof source, memory: boolean, ops: Op[]): Promise<unk
     else if ('advance' in o) clock.advance(o.advance)
     else results.push((await log.compact('c')).map(({ removedRecords }) => removedRecords))
   }
-  const c = log.consumer({ fromBeginning: true })
-  c.assign([{ topic: 'c', partition: 0 }])
-  const left: unknown[] = []
-  for (;;) {
-    const batch = await c.poll({ maxRecords: 7, timeoutMs: 0 })
-    if (batch.length === 0) break
-    left.push(...batch.map((m) => [m.offset, typeof m.key === 'string' ? m.key : Array.from(m.key as Uint8Array), m.value]))
-  }
+  const left = (await readPartition(log, 'c', 0, 7)).map((m) => [m.offset, typeof m.key === 'string' ? m.key : Array.from(m.key as Uint8Array), m.value])
   await log.close()
   return [results, left]
 }
@@ -99,11 +93,7 @@ describe('compaction in a worker thread (the built log) and in the log thread (t
         for (const send of sends) await p.send('c', send)
         const [r] = await log.compact('c')
         expect(r!.removedRecords).toBe(offset - newest.size)
-        const c = log.consumer({ fromBeginning: true })
-        c.assign([{ topic: 'c', partition: 0 }])
-        const left: unknown[] = []
-        for (let batch = await c.poll({ timeoutMs: 0 }); batch.length > 0; batch = await c.poll({ timeoutMs: 0 })) left.push(...batch.map((m) => [m.offset, m.value]))
-        expect(left).toEqual(expected)
+        expect((await readPartition(log, 'c')).map((m) => [m.offset, m.value])).toEqual(expected)
         await log.close()
       }
     })

@@ -3,20 +3,10 @@
 // minCompactionLagMs stay; every reader handles the gaps.
 import { describe, expect, it } from 'vitest'
 import { ManualClock, type ConsumedMessage, type Log } from '../../lib/index.js'
+import { readPartition } from '../helpers/read.js'
 import { disk, stores } from '../helpers/stores.js'
 
-async function readAll(log: Log, topic: string): Promise<ConsumedMessage[]> {
-  const c = log.consumer({ fromBeginning: true })
-  c.assign([{ topic, partition: 0 }])
-  const out: ConsumedMessage[] = []
-  for (;;) {
-    const batch = await c.poll({ maxRecords: 3, timeoutMs: 0 })
-    if (batch.length === 0) break
-    out.push(...batch)
-  }
-  await c.close()
-  return out
-}
+const readAll = (log: Log, topic: string): Promise<ConsumedMessage[]> => readPartition(log, topic, 0, 3)
 
 describe.each(stores)('compaction on $name', (store) => {
   it('keeps the newest record of each key at its offset, and readers skip the gaps', async () => {

@@ -1,6 +1,7 @@
 // Core behaviour of a log, run on both stores: topics, sends, reads, errors, close.
 import { describe, expect, it } from 'vitest'
 import { KafketteError, isRetriable, type Log } from '../../lib/index.js'
+import { readPartition } from '../helpers/read.js'
 import { disk, stores } from '../helpers/stores.js'
 
 async function code(p: Promise<unknown> | (() => unknown)): Promise<string> {
@@ -13,19 +14,6 @@ async function code(p: Promise<unknown> | (() => unknown)): Promise<string> {
     throw err
   }
   throw new Error('expected an error')
-}
-
-async function readAll(log: Log, topic: string, partition: number): Promise<unknown[]> {
-  const c = log.consumer({ fromBeginning: true })
-  c.assign([{ topic, partition }])
-  const out: unknown[] = []
-  for (;;) {
-    const batch = await c.poll({ timeoutMs: 0 })
-    if (batch.length === 0) break
-    out.push(...batch)
-  }
-  await c.close()
-  return out
 }
 
 describe.each(stores)('log on $name', (store) => {
@@ -97,7 +85,7 @@ describe.each(stores)('log on $name', (store) => {
       [1, [2, [3]]],
     ]
     await p.send('t', values.map((value, i) => ({ key: i % 2 ? `key-${i}` : bytes, value, headers: { h: 'v', b: bytes }, timestamp: 1000 + i })))
-    const read = (await readAll(log, 't', 0)) as Array<{ key: unknown; value: unknown; headers: Record<string, unknown>; timestamp: number; offset: number }>
+    const read = (await readPartition(log, 't', 0)) as Array<{ key: unknown; value: unknown; headers: Record<string, unknown>; timestamp: number; offset: number }>
     expect(read).toHaveLength(values.length)
     read.forEach((m, i) => {
       expect(m.offset).toBe(i)
@@ -186,7 +174,7 @@ describe.each(stores)('log on $name', (store) => {
     const p = log.producer()
     const metas = await Promise.all(Array.from({ length: 500 }, (_, i) => p.send('t', { value: i })))
     expect(metas.map((m) => m[0]!.offset)).toEqual(Array.from({ length: 500 }, (_, i) => i))
-    const read = (await readAll(log, 't', 0)) as Array<{ value: number }>
+    const read = (await readPartition(log, 't', 0)) as Array<{ value: number }>
     expect(read.map((m) => m.value)).toEqual(Array.from({ length: 500 }, (_, i) => i))
     await log.close()
   })
@@ -248,7 +236,7 @@ describe.each(stores)('log on $name', (store) => {
     await log.deleteTopic('t')
     await log.createTopic('t')
     expect((await log.describeTopic('t')).partitions[0]!.highWatermark).toBe(0)
-    expect(await readAll(log, 't', 0)).toEqual([])
+    expect(await readPartition(log, 't', 0)).toEqual([])
     await log.close()
   })
 
@@ -264,7 +252,7 @@ describe('log on disk', () => {
     const before = await log.describeTopic('t')
     log = await store.reopen(log)
     expect(await log.describeTopic('t')).toEqual(before)
-    const read = [...(await readAll(log, 't', 0)), ...(await readAll(log, 't', 1))] as Array<{ value: number }>
+    const read = [...(await readPartition(log, 't', 0)), ...(await readPartition(log, 't', 1))] as Array<{ value: number }>
     expect(read.map((m) => m.value).sort((a, b) => a - b)).toEqual([...Array(10).keys()])
     const meta = await log.producer().send('t', { value: 'after', partition: 0 })
     expect(meta[0]!.offset).toBe(before.partitions[0]!.highWatermark)

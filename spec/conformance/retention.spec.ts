@@ -3,21 +3,13 @@
 // start offset only grows and survives a reopen.
 import { describe, expect, it } from 'vitest'
 import { ManualClock, type Log } from '../../lib/index.js'
+import { readPartition } from '../helpers/read.js'
 import { disk, stores } from '../helpers/stores.js'
 
 const HOUR = 3_600_000
 
 async function offsets(log: Log, topic: string, partition = 0): Promise<number[]> {
-  const c = log.consumer({ fromBeginning: true })
-  c.assign([{ topic, partition }])
-  const out: number[] = []
-  for (;;) {
-    const batch = await c.poll({ maxRecords: 1000, timeoutMs: 0 })
-    if (batch.length === 0) break
-    out.push(...batch.map((m) => m.offset))
-  }
-  await c.close()
-  return out
+  return (await readPartition(log, topic, partition, 1000)).map((m) => m.offset)
 }
 
 describe.each(stores)('retention on $name', (store) => {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { openLog } from '../../lib/index.js'
 import { runThenKill } from '../helpers/child.js'
+import { readPartition } from '../helpers/read.js'
 import { tempDir } from '../helpers/stores.js'
 
 const ROUNDS = Number(process.env.KAFKETTE_CRASH_ROUNDS ?? 3)
@@ -22,14 +23,7 @@ describe('a log killed while compacting', () => {
     for (let round = 0; round < ROUNDS; round++) {
       acked.push(...(await runThenKill<Acked>('compact-forever.mjs', [dir], 150 + Math.floor(Math.random() * 250))))
       const log = await openLog({ dir, retentionCheckIntervalMs: 0 })
-      const c = log.consumer({ fromBeginning: true })
-      c.assign([{ topic: 'compacted', partition: 0 }])
-      const present: Acked[] = []
-      for (;;) {
-        const batch = await c.poll({ maxRecords: 5000, timeoutMs: 0 })
-        if (batch.length === 0) break
-        present.push(...batch.map((m) => ({ o: m.offset, k: m.key as string, v: m.value as number })))
-      }
+      const present: Acked[] = (await readPartition(log, 'compacted', 0, 5000)).map((m) => ({ o: m.offset, k: m.key as string, v: m.value as number }))
       // Each check collects its violations, so a round costs time linear in the records.
       const unordered = present.filter((p, i) => i > 0 && p.o <= present[i - 1]!.o)
       expect(unordered).toEqual([])

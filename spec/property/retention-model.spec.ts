@@ -5,6 +5,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ManualClock, type Log } from '../../lib/index.js'
+import { readPartition } from '../helpers/read.js'
 import { stores, type StoreKind } from '../helpers/stores.js'
 
 interface Rec {
@@ -33,15 +34,7 @@ const DELETE_RETENTION_MS = 3_000
 const options = (clock: ManualClock) => ({ clock, retentionCheckIntervalMs: 0 })
 
 async function check(m: Model, r: Real): Promise<void> {
-  const c = r.log.consumer({ fromBeginning: true })
-  c.assign([{ topic: 't', partition: 0 }])
-  const got: Array<[number, unknown, unknown]> = []
-  for (;;) {
-    const batch = await c.poll({ maxRecords: 7, timeoutMs: 0 })
-    if (batch.length === 0) break
-    got.push(...batch.map((x) => [x.offset, x.key, x.value] as [number, unknown, unknown]))
-  }
-  await c.close()
+  const got = (await readPartition(r.log, 't', 0, 7)).map((x) => [x.offset, x.key, x.value])
   expect(got).toEqual(m.records.map((x) => [x.offset, x.key, x.value]))
   const d = (await r.log.describeTopic('t')).partitions[0]!
   expect(d.highWatermark).toBe(m.hw)
