@@ -102,6 +102,10 @@ export async function openLog(options: OpenLogOptions): Promise<Log> {
   if (maxOpenFiles !== undefined && (typeof maxOpenFiles !== 'number' || !Number.isInteger(maxOpenFiles) || maxOpenFiles < MIN_OPEN_FILES || maxOpenFiles > MAX_OPEN_FILES)) {
     throw new RangeError(`openLog: maxOpenFiles must be an integer from ${MIN_OPEN_FILES} to ${MAX_OPEN_FILES}, got ${String(maxOpenFiles)}`)
   }
+  const { compactionPriority } = options
+  if (compactionPriority !== undefined && compactionPriority !== 'idle' && compactionPriority !== 'normal') {
+    throw new TypeError(`openLog: compactionPriority must be 'idle' or 'normal', got ${typeof compactionPriority === 'string' ? JSON.stringify(compactionPriority) : String(compactionPriority)}`)
+  }
   const clock = options.clock ?? new SystemClock()
   const store = await Store.open(memory ? undefined : dir, clock, { maxOpenFiles })
   const log = new Log(store, { ...options }, clock)

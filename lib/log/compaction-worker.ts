@@ -1,8 +1,11 @@
 // The worker thread a log's compactions run their rules in (compaction-rules.ts): it
 // decodes, judges and re-encodes batches, so the thread producers run on only reads
 // and writes the store. One compaction at a time; its requests are answered in order.
-import { parentPort } from 'node:worker_threads'
+// Unless told otherwise it first lowers its own priority (util/priority.ts), so its work
+// takes cores the producers' threads leave idle and gives them back as they wake.
+import { parentPort, workerData } from 'node:worker_threads'
 import { KafketteError } from '../errors.js'
+import { lowerThisThread, type ThreadPriority } from '../util/priority.js'
 import { CompactionRules, type BatchRewrite, type CompactionEdges } from './compaction-rules.js'
 
 /** A stored batch sent to the worker: its last offset and its bytes (transferred). */
@@ -20,7 +23,14 @@ export type CompactionReply =
   | { id: number; ok: true; scanning?: boolean; cleanableEnd?: number; rewrites?: BatchRewrite[] }
   | { id: number; ok: false; code?: string; message: string }
 
+/** What the log passes the worker as it starts it. */
+export interface CompactionWorkerData {
+  priority: ThreadPriority
+}
+
 let rules: CompactionRules | undefined
+
+if ((workerData as CompactionWorkerData | undefined)?.priority === 'idle') lowerThisThread()
 
 function handle(req: CompactionRequest): { reply: CompactionReply; transfer: ArrayBuffer[] } {
   if (req.op === 'begin') {

@@ -16,9 +16,10 @@ import { Worker } from 'node:worker_threads'
 import { KafketteError, type ErrorCode } from '../errors.js'
 import { lastOffsetOf, recordKey } from '../storage/keys.js'
 import type { Store, StoreOp } from '../storage/store.js'
+import type { ThreadPriority } from '../util/priority.js'
 import { Slicer } from '../util/yield.js'
 import { CompactionRules, type BatchRewrite, type CompactionEdges } from './compaction-rules.js'
-import type { CompactionReply, CompactionRequest, WorkerBatch } from './compaction-worker.js'
+import type { CompactionReply, CompactionRequest, CompactionWorkerData, WorkerBatch } from './compaction-worker.js'
 import type { Partition } from './partition.js'
 import { partitionStateOp } from './retention.js'
 import type { TopicConfig } from './topic-config.js'
@@ -85,12 +86,15 @@ export class CompactionThread implements RulesRunner {
   private nextId = 0
   private readonly waiting = new Map<number, { resolve: (r: CompactionReply) => void; reject: (err: unknown) => void }>()
 
-  private constructor(private readonly file: string) {}
+  private constructor(
+    private readonly file: string,
+    private readonly priority: ThreadPriority,
+  ) {}
 
   /** A compaction thread, or undefined where the worker module is not built (the sources run as TypeScript). */
-  static create(): CompactionThread | undefined {
+  static create(priority: ThreadPriority): CompactionThread | undefined {
     const file = workerFile()
-    return file ? new CompactionThread(file) : undefined
+    return file ? new CompactionThread(file, priority) : undefined
   }
 
   async begin(edges: CompactionEdges): Promise<void> {
@@ -133,7 +137,7 @@ export class CompactionThread implements RulesRunner {
     if (this.worker) return this.worker
     // The worker is plain JavaScript: none of the process's node flags (--input-type, a
     // loader, --eval) applies to it, and some would stop it from starting.
-    const worker = new Worker(this.file, { execArgv: [] })
+    const worker = new Worker(this.file, { execArgv: [], workerData: { priority: this.priority } satisfies CompactionWorkerData })
     const fail = (err: unknown) => {
       if (this.worker === worker) this.worker = undefined
       const pending = [...this.waiting.values()]

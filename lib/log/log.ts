@@ -25,6 +25,7 @@ import {
 import { Store, type StoreOp } from '../storage/store.js'
 import type { ConsumedMessage, Headers, Key, TopicDescription } from '../types.js'
 import type { Clock, TimerHandle } from '../util/clock.js'
+import type { ThreadPriority } from '../util/priority.js'
 import { assertTopicName, isPlainObject } from '../util/validate.js'
 import { yieldToEventLoop } from '../util/yield.js'
 import { Partition } from './partition.js'
@@ -54,6 +55,13 @@ export interface OpenLogOptions {
    * holds: about 2 MB per file beyond 10.
    */
   maxOpenFiles?: number
+  /**
+   * The CPU priority of the thread compactions run in (default 'idle'). 'idle': on Linux
+   * the thread runs under SCHED_IDLE, on cores no other thread wants, and yields at once
+   * to any that wakes, so a producer's writes do not queue behind it; a compaction then
+   * takes longer while the machine is busy. 'normal': the process's own priority.
+   */
+  compactionPriority?: ThreadPriority
 }
 
 /** A topic's in-memory state. */
@@ -414,7 +422,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
   }
 
   private compactionRules(): RulesRunner {
-    if (this.compactionThread === null) this.compactionThread = CompactionThread.create()
+    if (this.compactionThread === null) this.compactionThread = CompactionThread.create(this.options.compactionPriority ?? 'idle')
     return this.compactionThread ?? new InThreadRules()
   }
 

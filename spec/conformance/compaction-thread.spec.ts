@@ -3,8 +3,8 @@
 // records: random sends (keys, tombstones, byte keys, several sends a batch), clock
 // advances and compactions, on both stores, through the built log and the sources side
 // by side. The worker must not keep a process alive, and close() ends it.
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -98,6 +98,32 @@ describe('compaction in a worker thread (the built log) and in the log thread (t
       }
     })
   }
+
+  // The worker lowers itself (util/priority.ts) unless the log is opened with
+  // compactionPriority: 'normal'; the log's own thread is never lowered.
+  it('runs its compactions under SCHED_IDLE on Linux by default, at the process priority with normal', async () => {
+    const policies = () => readdirSync('/proc/self/task').map((t) => Number(readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1]!.split(' ')[38]))
+    const idleThreads = async (options: Partial<source.OpenLogOptions>) => {
+      const log = await built.openLog({ memory: true, retentionCheckIntervalMs: 0, ...options })
+      await log.createTopic('c', { config: { cleanupPolicy: 'compact' } })
+      await log.producer().send('c', [{ key: 'k', value: 1 }, { key: 'k', value: 2 }])
+      const before = process.platform === 'linux' ? policies().filter((p) => p === 5).length : 0
+      expect((await log.compact('c'))[0]!.removedRecords).toBe(1)
+      const after = process.platform === 'linux' ? policies().filter((p) => p === 5).length : 0
+      await log.close()
+      return after - before
+    }
+    const hasChrt = process.platform === 'linux' && spawnSync('chrt', ['--version']).status === 0
+    expect(await idleThreads({})).toBe(hasChrt ? 1 : 0)
+    expect(await idleThreads({ compactionPriority: 'idle' })).toBe(hasChrt ? 1 : 0)
+    expect(await idleThreads({ compactionPriority: 'normal' })).toBe(0)
+    expect(policies()[0]).toBe(0)
+  })
+
+  it('rejects a compactionPriority other than idle or normal, before opening anything', async () => {
+    await expect(built.openLog({ memory: true, compactionPriority: 'low' as never })).rejects.toThrow(/compactionPriority must be 'idle' or 'normal', got "low"/)
+    await expect(built.openLog({ memory: true, compactionPriority: 0 as never })).rejects.toThrow(TypeError)
+  })
 
   it('a compacting process exits without closing its log', () => {
     const script = `
