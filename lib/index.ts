@@ -1,6 +1,6 @@
 // kafkette's public API: every export by name, so a change to the surface shows in review.
 export { openLog, Log } from './client/log.js'
-export type { OpenLogOptions, LogEvents } from './log/log.js'
+export type { OpenLogOptions, LogEvents, CompactionResult } from './log/log.js'
 export type { ThreadPriority } from './util/priority.js'
 export { Producer } from './client/producer.js'
 export type { ProducerOptions } from './client/producer.js'

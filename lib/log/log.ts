@@ -93,6 +93,15 @@ interface PendingAppend {
   reject: (err: unknown) => void
 }
 
+/** What one compaction removed from one partition. */
+export interface CompactionResult {
+  topic: string
+  partition: number
+  removedRecords: number
+  /** The longest store write of the run, in milliseconds. */
+  pauseMs: number
+}
+
 /** A partition whose log start offset moved, and what that freed. */
 export interface LogStartMoved {
   topic: string
@@ -133,6 +142,8 @@ export class CoreLog extends EventEmitter<LogEvents> {
   private queue: PendingAppend[] = []
   private writing: Promise<void> | undefined
   private adminChain: Promise<unknown> = Promise.resolve()
+  /** Admin calls queued and not yet started (a background compaction gives way to them). */
+  private adminWaiting = 0
   private readonly closers = new Set<{ close(): Promise<void> }>()
   private retentionTimer: TimerHandle | undefined
   /** Where compactions run their rules: a worker thread once built, else this thread (see compaction.ts); null until first used. */
@@ -388,37 +399,74 @@ export class CoreLog extends EventEmitter<LogEvents> {
    * compact): only the newest record of each key survives, offsets unchanged. Resolves
    * with the records removed per partition.
    */
-  async compact(name?: string): Promise<Array<{ topic: string; partition: number; removedRecords: number; pauseMs: number }>> {
+  async compact(name?: string): Promise<CompactionResult[]> {
     this.assertOpen()
     if (name !== undefined) assertTopicName(name)
     return this.admin(async () => {
-      const topics = name !== undefined ? [this.requireTopic(name)] : [...this.topics.values()].filter((t) => t.config.cleanupPolicy.includes('compact'))
-      const out: Array<{ topic: string; partition: number; removedRecords: number; pauseMs: number }> = []
-      for (const topic of topics) {
-        for (const part of topic.partitions) {
-          let pauseMs = 0
-          let removedRecords = 0
-          let bytesDelta = 0
-          for await (const step of compactionSteps(this.store, part, topic.config, this.clock.now(), this.compactionRules())) {
-            const started = performance.now()
-            await this.store.write(step.ops, this.options.sync ?? false)
-            pauseMs = Math.max(pauseMs, performance.now() - started)
-            part.dropCache()
-            removedRecords += step.removedRecords
-            bytesDelta += step.bytesDelta
-            if (part.sizeBytes !== undefined) part.sizeBytes += step.bytesDelta
-          }
-          if (removedRecords === 0) continue
-          out.push({ topic: topic.name, partition: part.index, removedRecords, pauseMs })
-          const before = (part.sizeBytes ?? 0) - bytesDelta
-          if (-bytesDelta * 4 >= before) {
-            const range = partitionRecordsRange(part.topicId, part.index)
-            await this.store.compactRange(range.gte, range.lt)
-          }
-        }
-      }
+      const out: CompactionResult[] = []
+      for (const part of this.compactable(name)) await this.compactPartition(part, out)
       return out
     })
+  }
+
+  /**
+   * The compaction the retention timer runs. It gives way to admin calls (createTopic,
+   * deleteRecords, compact…) queued behind it: after the step in hand it stops, lets them
+   * run and goes on behind them, so none waits for more than one partition's scan and one
+   * step (the compaction thread may run slowly on a busy machine: see compactionPriority).
+   */
+  private async compactInBackground(): Promise<void> {
+    const finished = new Set<Partition>()
+    for (;;) {
+      const interrupted = await this.admin(async () => {
+        for (const part of this.compactable(undefined)) {
+          if (finished.has(part)) continue
+          if (await this.compactPartition(part, [], () => this.adminWaiting > 0)) return true
+          finished.add(part)
+        }
+        return false
+      })
+      if (!interrupted) return
+    }
+  }
+
+  /** The partitions of `name`, or of every topic whose cleanupPolicy includes compact. */
+  private compactable(name: string | undefined): Partition[] {
+    const topics = name !== undefined ? [this.requireTopic(name)] : [...this.topics.values()].filter((t) => t.config.cleanupPolicy.includes('compact'))
+    return topics.flatMap((t) => t.partitions)
+  }
+
+  /**
+   * One compaction of `part`, its result added to `out` when it removed anything. With
+   * `giveWay`, it stops after any step once giveWay() is true, and resolves true if so.
+   */
+  private async compactPartition(part: Partition, out: CompactionResult[], giveWay?: () => boolean): Promise<boolean> {
+    const topic = this.requireTopic(part.topic)
+    let pauseMs = 0
+    let removedRecords = 0
+    let bytesDelta = 0
+    let stopped = false
+    for await (const step of compactionSteps(this.store, part, topic.config, this.clock.now(), this.compactionRules())) {
+      const started = performance.now()
+      await this.store.write(step.ops, this.options.sync ?? false)
+      pauseMs = Math.max(pauseMs, performance.now() - started)
+      part.dropCache()
+      removedRecords += step.removedRecords
+      bytesDelta += step.bytesDelta
+      if (part.sizeBytes !== undefined) part.sizeBytes += step.bytesDelta
+      if (giveWay?.()) {
+        stopped = true
+        break
+      }
+    }
+    if (removedRecords === 0) return stopped
+    out.push({ topic: topic.name, partition: part.index, removedRecords, pauseMs })
+    const before = (part.sizeBytes ?? 0) - bytesDelta
+    if (-bytesDelta * 4 >= before) {
+      const range = partitionRecordsRange(part.topicId, part.index)
+      await this.store.compactRange(range.gte, range.lt)
+    }
+    return stopped
   }
 
   private compactionRules(): RulesRunner {
@@ -458,7 +506,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
     this.retentionTimer = this.clock.setTimeout(() => {
       this.retentionTimer = undefined
       if (this.closed) return
-      this.enforceRetention().then(() => this.compact()).then(
+      this.enforceRetention().then(() => this.compactInBackground()).then(
         () => this.armRetention(),
         (err: unknown) => {
           if (this.closed) return
@@ -672,7 +720,9 @@ export class CoreLog extends EventEmitter<LogEvents> {
 
   /** Runs admin operations one at a time. */
   private admin<T>(fn: () => Promise<T>): Promise<T> {
+    this.adminWaiting++
     const run = this.adminChain.then(() => {
+      this.adminWaiting--
       this.assertOpen()
       return fn()
     })

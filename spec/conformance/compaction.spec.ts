@@ -3,6 +3,7 @@
 // minCompactionLagMs stay; every reader handles the gaps.
 import { describe, expect, it } from 'vitest'
 import { ManualClock, type ConsumedMessage, type Log } from '../../lib/index.js'
+import { clearFaults, delayNextWrites } from '../../lib/testing/index.js'
 import { readPartition } from '../helpers/read.js'
 import { disk, stores } from '../helpers/stores.js'
 
@@ -82,6 +83,45 @@ describe.each(stores)('compaction on $name', (store) => {
     expect((await readAll(log, 'c')).map((m) => m.offset)).toEqual([1, 2])
     expect((await log.offsetsForTimes('c', 5))[0]).toEqual({ partition: 0, offset: 1, timestamp: 20 })
     expect((await log.offsetsForTimes('c', 25))[0]).toEqual({ partition: 0, offset: 2, timestamp: 30 })
+    await log.close()
+  })
+
+  // Every store write waits 50 ms on the manual clock, so the test decides when each
+  // step of the background compaction lands. 1,200 one-record batches of 10 keys take
+  // three steps (512 batches a step); a createTopic queued during the first step runs
+  // after it, not after the third.
+  it('gives way in the background to an admin call queued behind it, then finishes', async () => {
+    const clock = new ManualClock(0)
+    const log = await store.makeLog({ clock, retentionCheckIntervalMs: 1000 })
+    await log.createTopic('c', { config: { cleanupPolicy: 'compact' } })
+    const p = log.producer()
+    for (let i = 0; i < 1200; i++) await p.send('c', { key: `k${i % 10}`, value: i })
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 10_000 && !done(); i++) await new Promise((r) => setImmediate(r))
+      expect(done()).toBe(true)
+    }
+    delayNextWrites(log, 10, 50)
+    clock.advance(1000)
+    await until(() => clock.pendingTimers() > 0) // the first step's write waits
+    let created = false
+    const creating = log.createTopic('x').then(() => (created = true))
+    clock.advance(50) // the first step lands; the compaction stops and lets createTopic in
+    await until(() => clock.pendingTimers() > 0) // createTopic's write waits
+    clock.advance(50)
+    await until(() => created)
+    await creating
+    await until(() => clock.pendingTimers() > 0) // the compaction, back, waits on its next step
+    const midway = (await readAll(log, 'c')).length
+    expect(midway).toBeLessThan(1200)
+    expect(midway).toBeGreaterThan(10)
+    clearFaults(log)
+    clock.advance(50)
+    // compact() is an admin call too: the background run gives way to it after its step,
+    // and whatever is left is this call's.
+    await log.compact('c')
+    const left = await readAll(log, 'c')
+    expect(left.map((m) => [m.offset, m.key, m.value])).toEqual(Array.from({ length: 10 }, (_, j) => [1190 + j, `k${j}`, 1190 + j]))
+    expect(await log.listTopics()).toContain('x')
     await log.close()
   })
 })
