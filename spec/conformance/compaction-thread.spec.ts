@@ -26,7 +26,7 @@ type Op = { send: Array<{ key: string | number[]; value: number | null }> } | { 
 const op: fc.Arbitrary<Op> = fc.oneof(
   {
     arbitrary: fc
-      .array(fc.record({ key: fc.oneof(fc.constantFrom('a', 'b', 'c', 'd'), fc.constantFrom([1], [2, 3])), value: fc.option(fc.integer(), { nil: null, freq: 5 }) }), { minLength: 1, maxLength: 6 })
+      .array(fc.record({ key: fc.oneof(fc.constantFrom('a', 'b', 'c', 'd'), fc.constantFrom<number[]>([1], [2, 3])), value: fc.option(fc.integer(), { nil: null, freq: 5 }) }), { minLength: 1, maxLength: 6 })
       .map((send) => ({ send })),
     weight: 5,
   },

@@ -48,7 +48,7 @@ describe.each(stores)('retention on $name', (store) => {
     const log = await store.makeLog({ clock: new ManualClock(0), retentionCheckIntervalMs: 0 })
     await log.createTopic('t', { config: { retentionBytes: 1000, retentionMs: -1 } })
     const p = log.producer()
-    for (let i = 0; i < 10; i++) await p.send('t', [{ value: 'x'.repeat(200) }, { value: i }])
+    for (let i = 0; i < 10; i++) await p.send<string | number>('t', [{ value: 'x'.repeat(200) }, { value: i }])
     const before = (await log.describeTopic('t')).partitions[0]!
     expect(before.sizeBytes).toBeGreaterThan(2000)
     await log.enforceRetention()

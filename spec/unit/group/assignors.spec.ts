@@ -126,7 +126,7 @@ describe('every assignor', () => {
         fc.array(fc.record({ topics: fc.uniqueArray(topic, { minLength: 1, maxLength: 3 }), owned: fc.array(fc.record({ topic, partition: fc.integer({ min: 0, max: 10 }) }), { maxLength: 6 }) }), { minLength: 1, maxLength: 7 }),
         (counts, ms) => {
           const list = ms.map((m, i) => ({ memberId: `m${i}`, topics: [...m.topics].sort(), owned: m.owned }))
-          const subscribed = new Set(list.flatMap((m) => m.topics))
+          const subscribed = new Set<string>(list.flatMap((m) => m.topics))
           const partitions = Object.fromEntries(Object.entries(counts).filter(([t]) => subscribed.has(t)))
           const args = { members: list, partitions }
           assertValid(args, assignor.assign(args))
