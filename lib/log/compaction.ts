@@ -214,6 +214,28 @@ async function* chunksOf(store: Store, part: Partition, from: number, end: numbe
   }
 }
 
+/**
+ * Yields what `source` yields, asking it for the next item as soon as it hands one out:
+ * the store reads a chunk while the rules work on the one before.
+ */
+async function* readAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+  let next = source.next()
+  try {
+    for (;;) {
+      const r = await next
+      if (r.done) return
+      next = source.next()
+      yield r.value
+    }
+  } finally {
+    // Stopped early: let the read in flight land, then close the source (its iterator).
+    await next.then(
+      () => source.return(undefined),
+      () => undefined,
+    )
+  }
+}
+
 const CHUNK_BYTES = 256 * 1024
 const CHUNK_BATCHES = 1024
 /** Below this, a value is cheaper to copy into its chunk's buffer than to transfer on its own. */
@@ -236,14 +258,14 @@ export async function* compactionSteps(store: Store, part: Partition, config: To
   const start = part.logStartOffset
   await rules.begin({ end, lagEdge: now - config.minCompactionLagMs, tombstoneEdge: now - config.deleteRetentionMs })
   let cleanableEnd = end
-  for await (const chunk of chunksOf(store, part, start, end, rules.transfers)) {
+  for await (const chunk of readAhead(chunksOf(store, part, start, end, rules.transfers))) {
     const r = await rules.scan(chunk)
     cleanableEnd = r.cleanableEnd
     if (!r.scanning) break
   }
   let step: CompactionStep = { ops: [], removedRecords: 0, bytesDelta: 0 }
   let stepBytes = 0
-  rewrite: for await (const chunk of chunksOf(store, part, start, Math.min(end, cleanableEnd + 1), rules.transfers)) {
+  rewrite: for await (const chunk of readAhead(chunksOf(store, part, start, Math.min(end, cleanableEnd + 1), rules.transfers))) {
     const verdicts = await rules.rewrite(chunk)
     for (let i = 0; i < verdicts.length; i++) {
       const v = verdicts[i]!
