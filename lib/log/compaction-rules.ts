@@ -1,6 +1,6 @@
 // The rules of compaction, applied to stored batches one at a time, with no store and no
 // event loop of their own: so they run the same in the log's thread or in a worker
-// thread (compaction-worker.ts), which keeps decoding and re-encoding batches off the
+// thread (compaction-worker.ts, compaction-requests.ts), which keeps decoding and re-encoding batches off the
 // thread producers run on.
 import { decodeBatch, encodeBatch, type DecodedBatch, type RecordInput } from '../storage/batch-codec.js'
 
