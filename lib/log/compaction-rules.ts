@@ -1,7 +1,7 @@
 // The rules of compaction, applied to stored batches one at a time, with no store and no
 // event loop of their own: so they run the same in the log's thread or in a worker
-// thread (compaction-worker.ts, compaction-requests.ts), which keeps decoding and re-encoding batches off the
-// thread producers run on.
+// thread (compaction-worker.ts, compaction-requests.ts), which keeps decoding and
+// re-encoding batches off the thread producers run on.
 import { decodeBatch, encodeBatch, type DecodedBatch, type RecordInput } from '../storage/batch-codec.js'
 
 /** The newest offset of each key: string keys as they are, byte keys by their base64. */
