@@ -84,6 +84,10 @@ export interface LogStartPlan {
  * reaches (one past its last deleted batch; the target for the last write), so every
  * step is consistent on its own and a producer waits for one step at most. The
  * time-index entries below the log start go with the steps (see IndexPruner).
+ *
+ * The pass reads each batch's size until the partition is small enough; when more bytes
+ * are to go than to stay, it first reads back from the end what stays (keptTail), and
+ * then the pass over what goes reads keys only.
  */
 export async function planLogStart(store: Store, part: Partition, target: LogStartTarget): Promise<LogStartPlan> {
   const steps: LogStartPlan['steps'] = []
@@ -91,19 +95,26 @@ export async function planLogStart(store: Store, part: Partition, target: LogSta
   let freed = 0
   let batches = 0
   let size = target.maxBytes === undefined ? 0 : await partitionSize(store, part)
+  // `size` counts the batches below the high watermark as it is now.
+  const end = part.highWatermark
+  const tail = target.maxBytes !== undefined && size - target.maxBytes > target.maxBytes ? await keptTail(store, part, end, target.maxBytes) : undefined
+  /** With the tail known, every batch ending below this goes. */
+  const below = tail ? Math.max(target.offset, tail.from) : 0
   /** One past the last batch deleted so far. */
   let reached = part.logStartOffset
   const index = new IndexPruner(store, part)
-  const it = store.iterator({ gte: recordKey(part.topicId, part.index, part.logStartOffset), lt: recordKey(part.topicId, part.index, part.highWatermark) })
+  const range = { gte: recordKey(part.topicId, part.index, part.logStartOffset), lt: recordKey(part.topicId, part.index, end) }
+  const it: StoreIterator<[Buffer, Buffer] | Buffer> = tail ? store.keyIterator(range) : store.iterator(range)
   const slicer = new Slicer()
   try {
     scan: for (;;) {
-      const entries = await it.nextv(READ_BATCHES)
+      const entries = await it.nextv(tail ? READ_KEYS : READ_BATCHES)
       if (entries.length === 0) break
       await slicer.next()
-      for (const [key, value] of entries) {
+      for (const entry of entries) {
+        const key = Array.isArray(entry) ? entry[0] : entry
         const last = lastOffsetOf(key)
-        if (last >= target.offset && (target.maxBytes === undefined || size <= target.maxBytes)) break scan
+        if (tail ? last >= below : last >= target.offset && (target.maxBytes === undefined || size <= target.maxBytes)) break scan
         if (batches > 0 && batches % CHUNK === 0) {
           await index.prune(reached, ops)
           ops.push(partitionStateOp(part, reached, part.highWatermark))
@@ -111,12 +122,16 @@ export async function planLogStart(store: Store, part: Partition, target: LogSta
           ops = []
         }
         ops.push({ type: 'del', key })
-        freed += value.length
-        size -= value.length
+        if (Array.isArray(entry)) {
+          freed += entry[1].length
+          size -= entry[1].length
+        }
         batches++
         reached = last + 1
       }
     }
+    // What stays of the tail is what the batches at and above the log start hold.
+    if (tail) freed = size - tail.sizes.reduce((sum, b) => (b.last >= reached ? sum + b.size : sum), 0)
     const logStartOffset = Math.min(Math.max(target.offset, reached), part.highWatermark)
     await index.prune(logStartOffset, ops)
     ops.push(partitionStateOp(part, logStartOffset, part.highWatermark))
@@ -124,6 +139,31 @@ export async function planLogStart(store: Store, part: Partition, target: LogSta
     return { steps, logStartOffset, freed, batches }
   } finally {
     await Promise.all([it.close(), index.close()])
+  }
+}
+
+/**
+ * The newest batches below `end` that together hold at most `maxBytes`, read from the end
+ * back: `from` is one past the batch before them (the log start that keeps just them),
+ * and `sizes` their last offsets and sizes.
+ */
+async function keptTail(store: Store, part: Partition, end: number, maxBytes: number): Promise<{ from: number; sizes: Array<{ last: number; size: number }> }> {
+  const sizes: Array<{ last: number; size: number }> = []
+  let kept = 0
+  const it = store.iterator({ gte: recordKey(part.topicId, part.index, part.logStartOffset), lt: recordKey(part.topicId, part.index, end), reverse: true })
+  try {
+    for (;;) {
+      const entries = await it.nextv(READ_BATCHES)
+      if (entries.length === 0) return { from: part.logStartOffset, sizes }
+      for (const [key, value] of entries) {
+        const last = lastOffsetOf(key)
+        if (kept + value.length > maxBytes) return { from: last + 1, sizes }
+        kept += value.length
+        sizes.push({ last, size: value.length })
+      }
+    }
+  } finally {
+    await it.close()
   }
 }
 
@@ -171,6 +211,8 @@ class IndexPruner {
 
 /** Batches read from the store at a time, between which other work runs. */
 const READ_BATCHES = 8
+/** Keys read at a time when no value is needed. */
+const READ_KEYS = 256
 const CHUNK = 32
 
 /**

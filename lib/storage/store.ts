@@ -20,9 +20,9 @@ export interface StoreRange {
   highWaterMarkBytes?: number
 }
 
-/** Reads entries of a range in chunks. */
-export interface StoreIterator {
-  nextv(size: number): Promise<Array<[Buffer, Buffer]>>
+/** Reads entries (or keys) of a range in chunks. */
+export interface StoreIterator<T = [Buffer, Buffer]> {
+  nextv(size: number): Promise<T[]>
   close(): Promise<void>
 }
 
@@ -103,12 +103,20 @@ export class Store {
    * read once more: that empty read frees the chunk at once.
    */
   iterator(range: StoreRange): StoreIterator {
-    const it = (this.db as ClassicLevel<Buffer, Buffer>).iterator(range)
+    return this.chunked<[Buffer, Buffer]>((this.db as ClassicLevel<Buffer, Buffer>).iterator(range), range)
+  }
+
+  /** An iterator over the keys of a range: the store reads no value into JavaScript. */
+  keyIterator(range: StoreRange): StoreIterator<Buffer> {
+    return this.chunked<Buffer>((this.db as ClassicLevel<Buffer, Buffer>).keys(range), range)
+  }
+
+  private chunked<T>(it: { nextv(size: number): Promise<unknown[]>; seek(target: Buffer): void; close(): Promise<void> }, range: StoreRange): StoreIterator<T> {
     let holding = false
     return {
       nextv: async (size) => {
         try {
-          const entries = (await it.nextv(size)) as Array<[Buffer, Buffer]>
+          const entries = (await it.nextv(size)) as T[]
           holding = entries.length > 0
           return entries
         } catch (err) {
