@@ -16,6 +16,7 @@ import { Worker } from 'node:worker_threads'
 import { KafketteError, type ErrorCode } from '../errors.js'
 import { lastOffsetOf, recordKey } from '../storage/keys.js'
 import type { Store, StoreOp } from '../storage/store.js'
+import type { Clock } from '../util/clock.js'
 import type { ThreadPriority } from '../util/priority.js'
 import { Slicer } from '../util/yield.js'
 import { CompactionRules, type BatchRewrite, type CompactionEdges } from './compaction-rules.js'
@@ -75,27 +76,54 @@ export class InThreadRules implements RulesRunner {
   }
 }
 
+/** Thrown by a lowered compaction thread that got no core for STARVED_MS: the compaction starts again on a thread at the process's priority. */
+export class CompactionStarved extends Error {
+  constructor() {
+    super(`the compaction thread got no CPU for ${STARVED_MS} ms at idle priority`)
+  }
+}
+
+/** How long one request may wait on a lowered thread before it is replaced by one at normal priority (on the log's clock). */
+const STARVED_MS = 1_000
+
 /**
  * A worker thread running a log's compaction rules (compaction-worker.js, beside this
  * module once built). Started on first use, it keeps the process alive only while it
  * has a request to answer, and close() ends it. A request the worker cannot answer (it
  * died) rejects, and the next compaction starts a new one.
+ *
+ * A thread at idle priority gets almost no CPU while every core is busy at normal
+ * priority: a request it has not answered in STARVED_MS ends it, rejects with
+ * CompactionStarved, and the compaction goes on with a thread at the process's priority
+ * until settle() (the end of the run), after which the next run starts lowered again.
  */
 export class CompactionThread implements RulesRunner {
   readonly transfers = true
   private worker: Worker | undefined
   private nextId = 0
   private readonly waiting = new Map<number, { resolve: (r: CompactionReply) => void; reject: (err: unknown) => void }>()
+  /** The priority the next thread starts at: the configured one, or normal after starving. */
+  private running: ThreadPriority
 
   private constructor(
     private readonly file: string,
     private readonly priority: ThreadPriority,
-  ) {}
+    private readonly clock: Clock,
+  ) {
+    this.running = priority
+  }
 
   /** A compaction thread, or undefined where the worker module is not built (the sources run as TypeScript). */
-  static create(priority: ThreadPriority): CompactionThread | undefined {
+  static create(priority: ThreadPriority, clock: Clock): CompactionThread | undefined {
     const file = workerFile()
-    return file ? new CompactionThread(file, priority) : undefined
+    return file ? new CompactionThread(file, priority, clock) : undefined
+  }
+
+  /** After a run: a thread raised to normal priority because it starved is ended, so the next run starts lowered. */
+  async settle(): Promise<void> {
+    if (this.running === this.priority) return
+    this.running = this.priority
+    await this.close()
   }
 
   async begin(edges: CompactionEdges): Promise<void> {
@@ -113,8 +141,9 @@ export class CompactionThread implements RulesRunner {
 
   async close(): Promise<void> {
     const w = this.worker
-    this.worker = undefined
-    if (w) await w.terminate()
+    if (!w) return
+    this.stop(w, new KafketteError('LOG_IO_ERROR', 'the compaction thread was closed'))
+    await w.terminate()
   }
 
   /** Sends a request; the batches' buffers move to the worker. */
@@ -122,29 +151,46 @@ export class CompactionThread implements RulesRunner {
     const worker = this.started()
     const id = this.nextId++
     if (this.waiting.size === 0) worker.ref()
+    const starving = this.running === 'idle' ? this.clock.setTimeout(() => this.starved(worker), STARVED_MS) : undefined
     return new Promise((resolve, reject) => {
       this.waiting.set(id, {
         resolve: (reply) => {
+          this.clock.clearTimeout(starving)
           if (reply.ok) resolve(reply)
           else reject(reply.code ? new KafketteError(reply.code as ErrorCode, reply.message) : new KafketteError('LOG_IO_ERROR', `compaction failed: ${reply.message}`))
         },
-        reject,
+        reject: (err) => {
+          this.clock.clearTimeout(starving)
+          reject(err)
+        },
       })
       worker.postMessage({ ...body, id } as CompactionRequest, 'batches' in body ? [...new Set(body.batches.map((b) => b.bytes.buffer as ArrayBuffer))] : [])
     })
+  }
+
+  /** A lowered thread left a request unanswered for STARVED_MS: end it, and start the next at normal priority. */
+  private starved(worker: Worker): void {
+    if (this.worker !== worker) return
+    this.running = 'normal'
+    this.stop(worker, new CompactionStarved())
+    void worker.terminate()
+  }
+
+  /** Forgets `worker` (if it is the current one) and rejects what it was asked. */
+  private stop(worker: Worker, err: Error): void {
+    if (this.worker !== worker) return
+    this.worker = undefined
+    const pending = [...this.waiting.values()]
+    this.waiting.clear()
+    for (const p of pending) p.reject(err)
   }
 
   private started(): Worker {
     if (this.worker) return this.worker
     // The worker is plain JavaScript: none of the process's node flags (--input-type, a
     // loader, --eval) applies to it, and some would stop it from starting.
-    const worker = new Worker(this.file, { execArgv: [], workerData: { priority: this.priority } satisfies CompactionWorkerData })
-    const fail = (err: unknown) => {
-      if (this.worker === worker) this.worker = undefined
-      const pending = [...this.waiting.values()]
-      this.waiting.clear()
-      for (const p of pending) p.reject(new KafketteError('LOG_IO_ERROR', `the compaction thread stopped: ${err instanceof Error ? err.message : String(err)}`, {}, { cause: err }))
-    }
+    const worker = new Worker(this.file, { execArgv: [], workerData: { priority: this.running } satisfies CompactionWorkerData })
+    const fail = (err: unknown) => this.stop(worker, new KafketteError('LOG_IO_ERROR', `the compaction thread stopped: ${err instanceof Error ? err.message : String(err)}`, {}, { cause: err }))
     worker.on('message', (reply: CompactionReply) => {
       const p = this.waiting.get(reply.id)
       this.waiting.delete(reply.id)

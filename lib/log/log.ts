@@ -29,7 +29,7 @@ import type { ThreadPriority } from '../util/priority.js'
 import { assertTopicName, isPlainObject } from '../util/validate.js'
 import { yieldToEventLoop } from '../util/yield.js'
 import { Partition } from './partition.js'
-import { CompactionThread, compactionSteps, InThreadRules, type RulesRunner } from './compaction.js'
+import { CompactionStarved, CompactionThread, compactionSteps, InThreadRules, type RulesRunner } from './compaction.js'
 import { decodePartitionState, firstOffsetNotOlderThan, type LogStartTarget, offsetForTime, partitionSize, planLogStart } from './retention.js'
 import { resolveTopicConfig, type TopicConfig } from './topic-config.js'
 
@@ -56,10 +56,11 @@ export interface OpenLogOptions {
    */
   maxOpenFiles?: number
   /**
-   * The CPU priority of the thread compactions run in (default 'idle'). 'idle': on Linux
-   * the thread runs under SCHED_IDLE, on cores no other thread wants, and yields at once
-   * to any that wakes, so a producer's writes do not queue behind it; a compaction then
-   * takes longer while the machine is busy. 'normal': the process's own priority.
+   * The CPU priority of the thread compactions run in (default 'idle' on disk, 'normal' in
+   * memory). 'idle': on Linux the thread runs under SCHED_IDLE, on cores no other thread
+   * wants, and yields at once to any that wakes, so a producer's writes do not queue
+   * behind it; a request it leaves unanswered for a second of the log's clock (every core
+   * busy) ends it, and the run goes on at 'normal'. 'normal': the process's own priority.
    */
   compactionPriority?: ThreadPriority
 }
@@ -404,7 +405,11 @@ export class CoreLog extends EventEmitter<LogEvents> {
     if (name !== undefined) assertTopicName(name)
     return this.admin(async () => {
       const out: CompactionResult[] = []
-      for (const part of this.compactable(name)) await this.compactPartition(part, out)
+      try {
+        for (const part of this.compactable(name)) await this.compactPartition(part, out)
+      } finally {
+        await this.compactionThread?.settle()
+      }
       return out
     })
   }
@@ -419,12 +424,16 @@ export class CoreLog extends EventEmitter<LogEvents> {
     const finished = new Set<Partition>()
     for (;;) {
       const interrupted = await this.admin(async () => {
-        for (const part of this.compactable(undefined)) {
-          if (finished.has(part)) continue
-          if (await this.compactPartition(part, [], () => this.adminWaiting > 0)) return true
-          finished.add(part)
+        try {
+          for (const part of this.compactable(undefined)) {
+            if (finished.has(part)) continue
+            if (await this.compactPartition(part, [], () => this.adminWaiting > 0)) return true
+            finished.add(part)
+          }
+          return false
+        } finally {
+          await this.compactionThread?.settle()
         }
-        return false
       })
       if (!interrupted) return
     }
@@ -446,17 +455,26 @@ export class CoreLog extends EventEmitter<LogEvents> {
     let removedRecords = 0
     let bytesDelta = 0
     let stopped = false
-    for await (const step of compactionSteps(this.store, part, topic.config, this.clock.now(), this.compactionRules())) {
-      const started = performance.now()
-      await this.store.write(step.ops, this.options.sync ?? false)
-      pauseMs = Math.max(pauseMs, performance.now() - started)
-      part.dropCache()
-      removedRecords += step.removedRecords
-      bytesDelta += step.bytesDelta
-      if (part.sizeBytes !== undefined) part.sizeBytes += step.bytesDelta
-      if (giveWay?.()) {
-        stopped = true
+    // A thread that starved at idle priority is replaced by one at normal priority (see
+    // CompactionThread): the steps written stand, and the compaction starts again once.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        for await (const step of compactionSteps(this.store, part, topic.config, this.clock.now(), this.compactionRules())) {
+          const started = performance.now()
+          await this.store.write(step.ops, this.options.sync ?? false)
+          pauseMs = Math.max(pauseMs, performance.now() - started)
+          part.dropCache()
+          removedRecords += step.removedRecords
+          bytesDelta += step.bytesDelta
+          if (part.sizeBytes !== undefined) part.sizeBytes += step.bytesDelta
+          if (giveWay?.()) {
+            stopped = true
+            break
+          }
+        }
         break
+      } catch (err) {
+        if (!(err instanceof CompactionStarved) || attempt > 0) throw err
       }
     }
     if (removedRecords === 0) return stopped
@@ -470,7 +488,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
   }
 
   private compactionRules(): RulesRunner {
-    if (this.compactionThread === null) this.compactionThread = CompactionThread.create(this.options.compactionPriority ?? 'idle')
+    if (this.compactionThread === null) this.compactionThread = CompactionThread.create(this.options.compactionPriority ?? (this.store.kind === 'disk' ? 'idle' : 'normal'), this.clock)
     return this.compactionThread ?? new InThreadRules()
   }
 

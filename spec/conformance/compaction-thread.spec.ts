@@ -21,6 +21,17 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
 
+const linux = process.platform === 'linux'
+const hasChrt = linux && spawnSync('chrt', ['--version']).status === 0
+/** Each thread's scheduling policy (0 normal, 5 SCHED_IDLE), from /proc. */
+const policies = () => readdirSync('/proc/self/task').map((t) => Number(readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1]!.split(' ')[38]))
+const idleCount = () => (linux ? policies().filter((p) => p === 5).length : 0)
+/** Waits until no thread of the process runs under SCHED_IDLE: an ended thread may stay in /proc a moment after terminate() resolves. */
+async function noIdleThreads(): Promise<void> {
+  for (let i = 0; i < 200 && idleCount() > 0; i++) await new Promise((r) => setTimeout(r, 5))
+  expect(idleCount()).toBe(0)
+}
+
 type Op = { send: Array<{ key: string | number[]; value: number | null }> } | { advance: number } | { compact: true }
 
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -101,27 +112,51 @@ describe('compaction in a worker thread (the built log) and in the log thread (t
 
   // The worker lowers itself (util/priority.ts) unless the log is opened with
   // compactionPriority: 'normal'; the log's own thread is never lowered.
-  it('runs its compactions under SCHED_IDLE on Linux by default, at the process priority with normal', async () => {
-    const linux = process.platform === 'linux'
-    const policies = () => readdirSync('/proc/self/task').map((t) => Number(readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1]!.split(' ')[38]))
-    const idle = () => (linux ? policies().filter((p) => p === 5).length : 0)
-    const idleThreads = async (options: Partial<source.OpenLogOptions>) => {
-      // A closed log's thread may take a moment to leave /proc after terminate() resolves.
-      for (let i = 0; i < 200 && idle() > 0; i++) await new Promise((r) => setTimeout(r, 5))
-      expect(idle()).toBe(0)
-      const log = await built.openLog({ memory: true, retentionCheckIntervalMs: 0, ...options })
+  it('runs its compactions under SCHED_IDLE on Linux by default on disk, at the process priority in memory or with normal', async () => {
+    const disk = () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kafkette-thread-'))
+      dirs.push(dir)
+      return { dir }
+    }
+    const idleThreads = async (options: source.OpenLogOptions) => {
+      await noIdleThreads()
+      const log = await built.openLog({ retentionCheckIntervalMs: 0, ...options })
       await log.createTopic('c', { config: { cleanupPolicy: 'compact' } })
       await log.producer().send('c', [{ key: 'k', value: 1 }, { key: 'k', value: 2 }])
       expect((await log.compact('c'))[0]!.removedRecords).toBe(1)
-      const running = idle()
+      const running = idleCount()
       await log.close()
       return running
     }
-    const hasChrt = linux && spawnSync('chrt', ['--version']).status === 0
-    expect(await idleThreads({})).toBe(hasChrt ? 1 : 0)
-    expect(await idleThreads({ compactionPriority: 'idle' })).toBe(hasChrt ? 1 : 0)
-    expect(await idleThreads({ compactionPriority: 'normal' })).toBe(0)
+    expect(await idleThreads(disk())).toBe(hasChrt ? 1 : 0)
+    expect(await idleThreads({ memory: true })).toBe(0)
+    expect(await idleThreads({ memory: true, compactionPriority: 'idle' })).toBe(hasChrt ? 1 : 0)
+    expect(await idleThreads({ ...disk(), compactionPriority: 'normal' })).toBe(0)
     if (linux) expect(policies()[0]).toBe(0)
+  })
+
+  // A request a lowered thread leaves unanswered for a second of the log's clock ends that
+  // thread; the compaction starts again on one at the process's priority, which ends with
+  // the run, so the next run starts lowered again.
+  it('replaces a starved idle thread by a normal one for the rest of the run', async () => {
+    await noIdleThreads()
+    const clock = new built.ManualClock(0)
+    const log = await built.openLog({ memory: true, clock, retentionCheckIntervalMs: 0, compactionPriority: 'idle' })
+    await log.createTopic('c', { config: { cleanupPolicy: 'compact' } })
+    const p = log.producer()
+    for (let i = 0; i < 2_000; i++) await p.send('c', { key: `k${i % 97}`, value: i })
+    const running = log.compact('c')
+    for (let i = 0; i < 10_000 && clock.pendingTimers() === 0; i++) await new Promise((r) => setImmediate(r))
+    expect(clock.pendingTimers()).toBe(1) // a request waits on the lowered thread
+    clock.advance(1_000)
+    const [r] = await running
+    expect(r!.removedRecords).toBe(2_000 - 97)
+    expect((await readPartition(log, 'c')).map((m) => m.value)).toEqual(Array.from({ length: 97 }, (_, j) => 2_000 - 97 + j))
+    await noIdleThreads() // the lowered thread was ended, and the raised one with the run
+    await p.send('c', { key: 'k0', value: 'again' })
+    expect((await log.compact('c'))[0]!.removedRecords).toBe(1)
+    if (hasChrt) expect(idleCount()).toBe(1) // the next run starts lowered
+    await log.close()
   })
 
   it('rejects a compactionPriority other than idle or normal, before opening anything', async () => {
