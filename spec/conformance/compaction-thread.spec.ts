@@ -22,7 +22,7 @@ afterAll(() => {
 })
 
 const linux = process.platform === 'linux'
-const hasChrt = linux && spawnSync('chrt', ['--version']).status === 0
+const hasChrt = linux && ['/usr/bin/chrt', '/bin/chrt'].some((f) => spawnSync(f, ['--version']).status === 0)
 /** Each thread's scheduling policy (0 normal, 5 SCHED_IDLE), from /proc. */
 const policies = () => readdirSync('/proc/self/task').map((t) => Number(readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1]!.split(' ')[38]))
 const idleCount = () => (linux ? policies().filter((p) => p === 5).length : 0)

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 
 const built = join(fileURLToPath(new URL('../../..', import.meta.url)), 'dist/esm/util/priority.js')
 const linux = process.platform === 'linux'
-const hasChrt = linux && spawnSync('chrt', ['--version']).status === 0
+const hasChrt = linux && ['/usr/bin/chrt', '/bin/chrt'].some((f) => spawnSync(f, ['--version']).status === 0)
 
 /** A thread's scheduling policy (0 normal, 5 SCHED_IDLE) and nice value, from /proc. */
 function schedOf(path: string): { policy: number; nice: number } {
@@ -64,6 +64,19 @@ describe('lowerThisThread', () => {
 
   it('falls back to nice 19 when chrt cannot be run', async () => {
     const r = await inWorker(`const got = lowerThisThread(() => { throw new Error('spawn chrt ENOENT') })`)
+    if (!linux) expect(r.got).toBe('unchanged')
+    else {
+      expect(r.got).toBe('nice')
+      expect(r.self).toEqual({ policy: schedOf('/proc/thread-self/stat').policy, nice: 19 })
+    }
+  })
+
+  it('takes nice 19 where chrt is not installed, running nothing', async () => {
+    const r = await inWorker(`
+      let ran = false
+      const got = lowerThisThread(() => { ran = true }, null)
+      if (ran) throw new Error('ran a program with no chrt installed')
+    `)
     if (!linux) expect(r.got).toBe('unchanged')
     else {
       expect(r.got).toBe('nice')
