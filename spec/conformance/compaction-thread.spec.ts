@@ -3,8 +3,8 @@
 // records: random sends (keys, tombstones, byte keys, several sends a batch), clock
 // advances and compactions, on both stores, through the built log and the sources side
 // by side. The worker must not keep a process alive, and close() ends it.
-import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -13,6 +13,7 @@ import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import * as source from '../../lib/index.js'
 import { readPartition } from '../helpers/read.js'
+import { hasChrt, idleThreadCount, linux, schedOf } from '../helpers/sched.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const built = (await import(join(root, 'dist/esm/index.js'))) as typeof source
@@ -21,15 +22,10 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
 
-const linux = process.platform === 'linux'
-const hasChrt = linux && ['/usr/bin/chrt', '/bin/chrt'].some((f) => spawnSync(f, ['--version']).status === 0)
-/** Each thread's scheduling policy (0 normal, 5 SCHED_IDLE), from /proc. */
-const policies = () => readdirSync('/proc/self/task').map((t) => Number(readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1]!.split(' ')[38]))
-const idleCount = () => (linux ? policies().filter((p) => p === 5).length : 0)
 /** Waits until no thread of the process runs under SCHED_IDLE: an ended thread may stay in /proc a moment after terminate() resolves. */
 async function noIdleThreads(): Promise<void> {
-  for (let i = 0; i < 200 && idleCount() > 0; i++) await new Promise((r) => setTimeout(r, 5))
-  expect(idleCount()).toBe(0)
+  for (let i = 0; i < 200 && idleThreadCount() > 0; i++) await new Promise((r) => setTimeout(r, 5))
+  expect(idleThreadCount()).toBe(0)
 }
 
 type Op = { send: Array<{ key: string | number[]; value: number | null }> } | { advance: number } | { compact: true }
@@ -124,7 +120,7 @@ describe('compaction in a worker thread (the built log) and in the log thread (t
       await log.createTopic('c', { config: { cleanupPolicy: 'compact' } })
       await log.producer().send('c', [{ key: 'k', value: 1 }, { key: 'k', value: 2 }])
       expect((await log.compact('c'))[0]!.removedRecords).toBe(1)
-      const running = idleCount()
+      const running = idleThreadCount()
       await log.close()
       return running
     }
@@ -132,7 +128,7 @@ describe('compaction in a worker thread (the built log) and in the log thread (t
     expect(await idleThreads({ memory: true })).toBe(0)
     expect(await idleThreads({ memory: true, compactionPriority: 'idle' })).toBe(hasChrt ? 1 : 0)
     expect(await idleThreads({ ...disk(), compactionPriority: 'normal' })).toBe(0)
-    if (linux) expect(policies()[0]).toBe(0)
+    if (linux) expect(schedOf('/proc/self/stat').policy).toBe(0) // the log's own thread
   })
 
   // A request a lowered thread leaves unanswered for a second of the log's clock ends that
@@ -155,7 +151,7 @@ describe('compaction in a worker thread (the built log) and in the log thread (t
     await noIdleThreads() // the lowered thread was ended, and the raised one with the run
     await p.send('c', { key: 'k0', value: 'again' })
     expect((await log.compact('c'))[0]!.removedRecords).toBe(1)
-    if (hasChrt) expect(idleCount()).toBe(1) // the next run starts lowered
+    if (hasChrt) expect(idleThreadCount()).toBe(1) // the next run starts lowered
     await log.close()
   })
 

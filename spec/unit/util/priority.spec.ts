@@ -1,23 +1,13 @@
 // lowerThisThread() lowers only the thread that calls it: each case runs in a worker
 // thread of its own (so the test's thread keeps its priority) and reports what it got
 // and what the kernel says of it and of the thread that started it.
-import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
+import { hasChrt, linux, schedOf } from '../../helpers/sched.js'
 
 const built = join(fileURLToPath(new URL('../../..', import.meta.url)), 'dist/esm/util/priority.js')
-const linux = process.platform === 'linux'
-const hasChrt = linux && ['/usr/bin/chrt', '/bin/chrt'].some((f) => spawnSync(f, ['--version']).status === 0)
-
-/** A thread's scheduling policy (0 normal, 5 SCHED_IDLE) and nice value, from /proc. */
-function schedOf(path: string): { policy: number; nice: number } {
-  // Fields after "(comm) ": state is field 3, nice field 19, policy field 41.
-  const rest = readFileSync(path, 'utf8').split(') ')[1]!.split(' ')
-  return { nice: Number(rest[16]), policy: Number(rest[38]) }
-}
 
 interface Report {
   got: string
@@ -47,6 +37,15 @@ function inWorker(body: string): Promise<Report> {
   })
 }
 
+/** Lowered to nice 19 with the policy of the thread that started it (left as it was off Linux). */
+function expectNice19(r: Report): void {
+  if (!linux) expect(r.got).toBe('unchanged')
+  else {
+    expect(r.got).toBe('nice')
+    expect(r.self).toEqual({ policy: schedOf('/proc/thread-self/stat').policy, nice: 19 })
+  }
+}
+
 describe('lowerThisThread', () => {
   it('puts the calling thread under SCHED_IDLE (nice 19 without chrt), and no other thread', async () => {
     const before = linux ? schedOf('/proc/thread-self/stat') : undefined
@@ -63,12 +62,7 @@ describe('lowerThisThread', () => {
   })
 
   it('falls back to nice 19 when chrt cannot be run', async () => {
-    const r = await inWorker(`const got = lowerThisThread(() => { throw new Error('spawn chrt ENOENT') })`)
-    if (!linux) expect(r.got).toBe('unchanged')
-    else {
-      expect(r.got).toBe('nice')
-      expect(r.self).toEqual({ policy: schedOf('/proc/thread-self/stat').policy, nice: 19 })
-    }
+    expectNice19(await inWorker(`const got = lowerThisThread(() => { throw new Error('spawn chrt ENOENT') })`))
   })
 
   it('takes nice 19 where chrt is not installed, running nothing', async () => {
@@ -77,11 +71,7 @@ describe('lowerThisThread', () => {
       const got = lowerThisThread(() => { ran = true }, null)
       if (ran) throw new Error('ran a program with no chrt installed')
     `)
-    if (!linux) expect(r.got).toBe('unchanged')
-    else {
-      expect(r.got).toBe('nice')
-      expect(r.self).toEqual({ policy: schedOf('/proc/thread-self/stat').policy, nice: 19 })
-    }
+    expectNice19(r)
   })
 
   it('leaves the thread as it is where threads cannot be lowered one by one', async () => {
