@@ -406,7 +406,10 @@ export class CoreLog extends EventEmitter<LogEvents> {
     return this.admin(async () => {
       const out: CompactionResult[] = []
       try {
-        for (const part of this.compactable(name)) await this.compactPartition(part, out)
+        for (const part of this.compactable(name)) {
+          const { result } = await this.compactPartition(part)
+          if (result) out.push(result)
+        }
       } finally {
         await this.compactionThread?.settle()
       }
@@ -427,7 +430,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
         try {
           for (const part of this.compactable(undefined)) {
             if (finished.has(part)) continue
-            if (await this.compactPartition(part, [], () => this.adminWaiting > 0)) return true
+            if ((await this.compactPartition(part, () => this.adminWaiting > 0)).stopped) return true
             finished.add(part)
           }
           return false
@@ -446,10 +449,10 @@ export class CoreLog extends EventEmitter<LogEvents> {
   }
 
   /**
-   * One compaction of `part`, its result added to `out` when it removed anything. With
-   * `giveWay`, it stops after any step once giveWay() is true, and resolves true if so.
+   * One compaction of `part`: what it removed (no result when nothing), and whether it
+   * stopped early, after a step once `giveWay()` was true.
    */
-  private async compactPartition(part: Partition, out: CompactionResult[], giveWay?: () => boolean): Promise<boolean> {
+  private async compactPartition(part: Partition, giveWay?: () => boolean): Promise<{ result?: CompactionResult; stopped: boolean }> {
     const topic = this.requireTopic(part.topic)
     let pauseMs = 0
     let removedRecords = 0
@@ -477,14 +480,13 @@ export class CoreLog extends EventEmitter<LogEvents> {
         if (!(err instanceof CompactionStarved) || attempt > 0) throw err
       }
     }
-    if (removedRecords === 0) return stopped
-    out.push({ topic: topic.name, partition: part.index, removedRecords, pauseMs })
+    if (removedRecords === 0) return { stopped }
     const before = (part.sizeBytes ?? 0) - bytesDelta
     if (-bytesDelta * 4 >= before) {
       const range = partitionRecordsRange(part.topicId, part.index)
       await this.store.compactRange(range.gte, range.lt)
     }
-    return stopped
+    return { result: { topic: topic.name, partition: part.index, removedRecords, pauseMs }, stopped }
   }
 
   private compactionRules(): RulesRunner {
