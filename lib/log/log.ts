@@ -119,6 +119,8 @@ export interface LogEvents {
   'topic.partitions': (topic: string, partitions: number) => void
   /** Retention or deleteRecords moved a partition's log start offset. */
   'log.start': (event: LogStartMoved) => void
+  /** A background run of retention (and of compaction, for compacted topics) finished; it runs again at the next interval. */
+  'retention.run': (event: { durationMs: number }) => void
   /** A background retention run failed (it runs again at the next interval). */
   'retention.error': (error: unknown) => void
   close: () => void
@@ -526,8 +528,13 @@ export class CoreLog extends EventEmitter<LogEvents> {
     this.retentionTimer = this.clock.setTimeout(() => {
       this.retentionTimer = undefined
       if (this.closed) return
+      const started = this.clock.now()
       this.enforceRetention().then(() => this.compactInBackground()).then(
-        () => this.armRetention(),
+        () => {
+          if (this.closed) return
+          this.emit('retention.run', { durationMs: this.clock.now() - started })
+          this.armRetention()
+        },
         (err: unknown) => {
           if (this.closed) return
           this.emit('retention.error', err)

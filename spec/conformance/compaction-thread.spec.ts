@@ -12,6 +12,7 @@ import { ClassicLevel } from 'classic-level'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import * as source from '../../lib/index.js'
+import { until } from '../helpers/groups.js'
 import { readPartition } from '../helpers/read.js'
 import { hasChrt, idleThreadCount, linux, schedOf } from '../helpers/sched.js'
 
@@ -24,8 +25,7 @@ afterAll(() => {
 
 /** Waits until no thread of the process runs under SCHED_IDLE: an ended thread may stay in /proc a moment after terminate() resolves. */
 async function noIdleThreads(): Promise<void> {
-  for (let i = 0; i < 200 && idleThreadCount() > 0; i++) await new Promise((r) => setTimeout(r, 5))
-  expect(idleThreadCount()).toBe(0)
+  await until(() => idleThreadCount() === 0, 'no thread left under SCHED_IDLE')
 }
 
 type Op = { send: Array<{ key: string | number[]; value: number | null }> } | { advance: number } | { compact: true }
@@ -142,7 +142,7 @@ describe('compaction in a worker thread (the built log) and in the log thread (t
     const p = log.producer()
     for (let i = 0; i < 2_000; i++) await p.send('c', { key: `k${i % 97}`, value: i })
     const running = log.compact('c')
-    for (let i = 0; i < 10_000 && clock.pendingTimers() === 0; i++) await new Promise((r) => setImmediate(r))
+    await until(() => clock.pendingTimers() > 0, 'a request waiting on the lowered thread')
     expect(clock.pendingTimers()).toBe(1) // a request waits on the lowered thread
     clock.advance(1_000)
     const [r] = await running

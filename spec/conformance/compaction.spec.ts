@@ -6,6 +6,7 @@ import { ManualClock, type ConsumedMessage, type Log } from '../../lib/index.js'
 import { clearFaults, delayNextWrites } from '../../lib/testing/index.js'
 import { readPartition } from '../helpers/read.js'
 import { disk, stores } from '../helpers/stores.js'
+import { until, within } from '../helpers/groups.js'
 
 const readAll = (log: Log, topic: string): Promise<ConsumedMessage[]> => readPartition(log, topic, 0, 3)
 
@@ -78,8 +79,9 @@ describe.each(stores)('compaction on $name', (store) => {
     await log.createTopic('c', { config: { cleanupPolicy: 'compact' } })
     const p = log.producer()
     await p.send('c', [{ key: 'a', value: 1, timestamp: 10 }, { key: 'b', value: 1, timestamp: 20 }, { key: 'a', value: 2, timestamp: 30 }])
+    const ran = new Promise((resolve) => log.once('retention.run', resolve))
     clock.advance(1000)
-    for (let i = 0; i < 20 && (await readAll(log, 'c')).length === 3; i++) await new Promise((r) => setImmediate(r))
+    await within(ran, 'the background retention and compaction run')
     expect((await readAll(log, 'c')).map((m) => m.offset)).toEqual([1, 2])
     expect((await log.offsetsForTimes('c', 5))[0]).toEqual({ partition: 0, offset: 1, timestamp: 20 })
     expect((await log.offsetsForTimes('c', 25))[0]).toEqual({ partition: 0, offset: 2, timestamp: 30 })
@@ -96,10 +98,6 @@ describe.each(stores)('compaction on $name', (store) => {
     await log.createTopic('c', { config: { cleanupPolicy: 'compact' } })
     const p = log.producer()
     for (let i = 0; i < 1200; i++) await p.send('c', { key: `k${i % 10}`, value: i })
-    const until = async (done: () => boolean) => {
-      for (let i = 0; i < 10_000 && !done(); i++) await new Promise((r) => setImmediate(r))
-      expect(done()).toBe(true)
-    }
     delayNextWrites(log, 10, 50)
     clock.advance(1000)
     await until(() => clock.pendingTimers() > 0) // the first step's write waits

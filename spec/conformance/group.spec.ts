@@ -453,6 +453,7 @@ describe.each(stores)('consumer groups on $name', (store) => {
     await until(() => started, 'handler started')
     const b = log.consumer({ groupId: 'g', fromBeginning: true, assignor: 'roundRobin' })
     const joined = b.subscribe('t')
+    await until(async () => (await log.describeGroup('g')).state === 'PreparingRebalance', 'the rebalance began')
     await ticks(20)
     // b cannot own the partition while a's handler holds offset 0
     expect(b.assignment()).toEqual([])

@@ -1,18 +1,45 @@
-// Helpers for group specs: wait for I/O and rebalances without sleeping on the wall clock.
+// Helpers for specs that wait on background work (I/O, rebalances, the compaction thread)
+// without sleeping on the wall clock to make time pass: they wait for what says the work
+// is done, bounded by a generous wall-clock limit, never by a count of event-loop turns.
 import type { Consumer, ConsumerEvents } from '../../lib/index.js'
 
-/** Lets pending I/O callbacks and promise chains run (setImmediate turns, not time). */
+/** How long a wait may take before the spec fails: generous, for a loaded 2-core machine. */
+export const WAIT_LIMIT_MS = 20_000
+
+/**
+ * Lets callbacks that are already due run (setImmediate turns, not time). Only for checking
+ * that something did NOT happen, or for letting a state settle before an invariant is
+ * checked; to wait for something to happen, use `until`.
+ */
 export async function ticks(n = 3): Promise<void> {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve))
 }
 
-/** Resolves once `check` returns true, yielding to I/O between tries; fails after `tries` turns. */
-export async function until(check: () => boolean, what = 'condition', tries = 50_000): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (check()) return
-    await new Promise((resolve) => setImmediate(resolve))
+/**
+ * Resolves once `check` returns true, yielding to I/O between tries (setImmediate turns at
+ * first, then 1 ms timers, so a wait on another thread does not spin a core); fails after
+ * `limitMs` of wall-clock time, naming `what`.
+ */
+export async function until(check: () => boolean | Promise<boolean>, what = 'condition', limitMs = WAIT_LIMIT_MS): Promise<void> {
+  const started = performance.now()
+  for (let turn = 0; ; turn++) {
+    if (await check()) return
+    if (performance.now() - started > limitMs) throw new Error(`never happened within ${limitMs} ms: ${what}`)
+    await new Promise((resolve) => (turn < 1_000 ? setImmediate(resolve) : setTimeout(resolve, 1)))
   }
-  throw new Error(`never happened: ${what}`)
+}
+
+/** Resolves with `promise`, or fails after `limitMs` of wall-clock time, naming `what`. */
+export async function within<T>(promise: Promise<T>, what: string, limitMs = WAIT_LIMIT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`never happened within ${limitMs} ms: ${what}`)), limitMs)
+  })
+  try {
+    return await Promise.race([promise, limit])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /** The next `event` a consumer emits. */

@@ -11,7 +11,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ManualClock, type Consumer, type Log, type Producer } from '../../lib/index.js'
-import { ticks } from '../helpers/groups.js'
+import { ticks, until } from '../helpers/groups.js'
 import { stores, type StoreKind } from '../helpers/stores.js'
 
 const PARTITIONS = 3
@@ -125,10 +125,10 @@ class Join implements fc.AsyncCommand<Model, Real> {
 async function releaseWhile(r: Real, done: Promise<unknown>): Promise<void> {
   let finished = false
   void done.finally(() => (finished = true))
-  for (let k = 0; k < 1000 && !finished; k++) {
+  await until(() => {
     for (const p of r.pending.splice(0)) p.settle(true)
-    await ticks(2)
-  }
+    return finished
+  }, 'the handlers in flight released until done settles')
   await done
 }
 

@@ -8,7 +8,7 @@ import { ManualClock, openLog, roundRobin, cooperativeSticky, type Log, type Top
 import { Group } from '../../../lib/group/group.js'
 import { Member, type AssignedEvent, type MemberHandle } from '../../../lib/group/member.js'
 import type { Assignor } from '../../../lib/group/assignors/types.js'
-import { ticks } from '../../helpers/groups.js'
+import { ticks, until } from '../../helpers/groups.js'
 
 interface Fake {
   member: Member
@@ -86,6 +86,7 @@ describe('Group', () => {
     a.autoRevoke = false
     const b = fake(log, 'b')
     group.add(b.member)
+    await until(() => a.revokes.length > 0, 'a revoke asked of a')
     await ticks(5)
     expect(group.state).toBe('PreparingRebalance')
     expect(a.revokes).toHaveLength(1)
