@@ -12,7 +12,7 @@ import { murmur2Partition, type Partitioner } from './partitioners.js'
 export interface ProducerOptions {
   /** Picks the partition of messages without an explicit `partition` (default: murmur2 on keys, sticky per send without). */
   partitioner?: Partitioner
-  /** fsync each write of this producer's messages (default: the log's `sync`). */
+  /** fsync each write of this producer's messages (a log opened with `sync: true` fsyncs every write regardless). */
   sync?: boolean
   /** Waits this long on the log's clock to gather concurrent sends into one write (default 0: the next tick). */
   lingerMs?: number

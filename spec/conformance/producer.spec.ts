@@ -1,6 +1,6 @@
 // Producer options and faults, on both stores: linger on the log clock, sync writes,
 // flush/close, and a failed store write that acknowledges nothing and leaves offsets dense.
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { ManualClock, isRetriable } from '../../lib/index.js'
 import { failNextWrites, delayNextWrites } from '../../lib/testing/index.js'
 import { stores } from '../helpers/stores.js'
@@ -35,12 +35,23 @@ describe.each(stores)('producer on $name', (store) => {
     await log.close()
   })
 
-  it('writes with sync: true', async () => {
-    const log = await store.makeLog({ sync: true })
-    await log.createTopic('t')
-    const meta = await log.producer({ sync: true }).send('t', [{ value: 1 }, { value: 2 }])
-    expect(meta.map((m) => m.offset)).toEqual([0, 1])
-    await log.close()
+  // The flag is observed where it leaves kafkette: the options of the store's batch call.
+  it('writes with sync: true, and only where asked', async () => {
+    const syncOf = async (openSync: boolean | undefined, producerSync: boolean | undefined) => {
+      const log = await store.makeLog(openSync === undefined ? {} : { sync: openSync })
+      await log.createTopic('t')
+      const db = (log.store as unknown as { db: { _batch(ops: unknown[], options: { sync: boolean }): Promise<void> } }).db
+      const batch = vi.spyOn(db, '_batch')
+      const meta = await log.producer(producerSync === undefined ? {} : { sync: producerSync }).send('t', [{ value: 1 }, { value: 2 }])
+      expect(meta.map((m) => m.offset)).toEqual([0, 1])
+      expect(batch).toHaveBeenCalledTimes(1)
+      await log.close()
+      return batch.mock.calls[0]![1].sync
+    }
+    expect(await syncOf(undefined, true)).toBe(true)
+    expect(await syncOf(true, undefined)).toBe(true)
+    expect(await syncOf(undefined, undefined)).toBe(false)
+    expect(await syncOf(true, false)).toBe(true) // the log's sync covers every write
   })
 
   it('a failed store write rejects every send in it, acknowledges nothing, and offsets stay dense', async () => {
