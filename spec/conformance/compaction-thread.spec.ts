@@ -12,12 +12,13 @@ import { ClassicLevel } from 'classic-level'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import * as source from '../../lib/index.js'
+import { builtPath } from '../helpers/dist.js'
 import { until } from '../helpers/groups.js'
 import { readPartition } from '../helpers/read.js'
 import { hasChrt, idleThreadCount, linux, schedOf } from '../helpers/sched.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
-const built = (await import(join(root, 'dist/esm/index.js'))) as typeof source
+const built = (await import(builtPath('esm/index.js'))) as typeof source
 const dirs: string[] = []
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })

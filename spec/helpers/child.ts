@@ -1,13 +1,10 @@
 // Runs the fixture scripts in child processes (against the built package in dist/).
 import { fork, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { assertBuilt, root } from './dist.js'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
-
-/** The path of a fixture script; fails clearly when the package is not built. */
+/** The path of a fixture script; fails clearly when the package is not built, or built before a change to lib/. */
 export function fixture(name: string): string {
-  if (!existsSync(`${root}/dist/esm/index.js`)) throw new Error('dist/ is missing: run `npm run build` (npm test does it first)')
+  assertBuilt()
   return `${root}/spec/fixtures/${name}`
 }
 

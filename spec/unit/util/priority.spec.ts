@@ -1,13 +1,12 @@
 // lowerThisThread() lowers only the thread that calls it: each case runs in a worker
 // thread of its own (so the test's thread keeps its priority) and reports what it got
 // and what the kernel says of it and of the thread that started it.
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
+import { builtPath } from '../../helpers/dist.js'
 import { hasChrt, linux, schedOf } from '../../helpers/sched.js'
 
-const built = join(fileURLToPath(new URL('../../..', import.meta.url)), 'dist/esm/util/priority.js')
+const built = builtPath('esm/util/priority.js')
 
 interface Report {
   got: string
