@@ -140,6 +140,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
   /** @internal */ readonly topics = new Map<string, Topic>()
   /** @internal */ readonly options: Readonly<OpenLogOptions>
   private nextTopicId: number
+  private format = FORMAT_VERSION
   private closed = false
   private closing: Promise<void> | undefined
   private queue: PendingAppend[] = []
@@ -179,6 +180,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
         throw new KafketteError('LOG_FORMAT_TOO_NEW', `the log has format ${version}; this version of kafkette reads formats ${READABLE_FORMATS.join(', ')}`)
       }
       if (!READABLE_FORMATS.includes(version)) throw new KafketteError('LOG_CORRUPT', `unknown format version ${version}`)
+      this.format = version
     }
     const nextIdBytes = await store.get(NEXT_TOPIC_ID)
     if (nextIdBytes) this.nextTopicId = decodeValue<number>(nextIdBytes)
@@ -201,6 +203,11 @@ export class CoreLog extends EventEmitter<LogEvents> {
     } finally {
       await it.close()
     }
+  }
+
+  /** The on-disk format version of this log (storage/format.ts says what each one means). */
+  get formatVersion(): number {
+    return this.format
   }
 
   private async loadPartition(topic: string, topicId: number, index: number): Promise<Partition> {

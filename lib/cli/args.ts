@@ -1,0 +1,65 @@
+// Turns flag values typed on the command line into what the API takes, refusing a bad one
+// with a USAGE error that names the flag, before any log is opened.
+import { DEFAULT_TOPIC_CONFIG, type TopicConfig } from '../index.js'
+import { usage } from './errors.js'
+import type { Output } from './output.js'
+
+/** What every command gets: where to print, and the log directory. */
+export interface Context {
+  readonly output: Output
+  readonly dir: string
+}
+
+/** A whole number ≥ `min` (default 0) typed for `flag`. */
+export function parseInteger(flag: string, text: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw usage(`${flag} must be a whole number${max === Number.MAX_SAFE_INTEGER ? ` ≥ ${min}` : ` from ${min} to ${max}`}, got ${JSON.stringify(text)}`)
+  }
+  return n
+}
+
+/** `key=value` typed for `flag` (the value may itself hold '='). */
+export function parseKeyValue(flag: string, text: string): [string, string] {
+  const at = text.indexOf('=')
+  if (at <= 0) throw usage(`${flag} takes key=value, got ${JSON.stringify(text)}`)
+  return [text.slice(0, at), text.slice(at + 1)]
+}
+
+/** An ISO 8601 date and time (`2026-11-30T08:00:00Z`, `2026-11-30`) as milliseconds since the epoch. */
+export function parseTime(flag: string, text: string): number {
+  const ms = /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) ? Date.parse(text) : NaN
+  if (!Number.isFinite(ms)) throw usage(`${flag} takes an ISO 8601 time such as 2026-11-30T08:00:00Z, got ${JSON.stringify(text)}`)
+  return ms
+}
+
+/** Kafka's names of the topic config keys kafkette has, and the API's (camelCase) names they stand for. */
+export const KAFKA_CONFIG_NAMES: Readonly<Record<string, keyof TopicConfig>> = {
+  'retention.ms': 'retentionMs',
+  'retention.bytes': 'retentionBytes',
+  'cleanup.policy': 'cleanupPolicy',
+  'delete.retention.ms': 'deleteRetentionMs',
+  'min.compaction.lag.ms': 'minCompactionLagMs',
+  'message.timestamp.type': 'messageTimestampType',
+  'max.message.bytes': 'maxMessageBytes',
+}
+
+/** The Kafka name of an API config key (`retentionMs` → `retention.ms`). */
+export function kafkaConfigName(key: string): string {
+  return Object.entries(KAFKA_CONFIG_NAMES).find(([, api]) => api === key)?.[0] ?? key
+}
+
+/**
+ * `--config key=value` pairs as a topic config: keys by Kafka's name or the API's, numbers
+ * for the numeric keys. The values are checked by the log (INVALID_CONFIG names what was wrong).
+ */
+export function parseConfig(pairs: readonly string[]): Record<string, string | number> {
+  const config: Record<string, string | number> = {}
+  for (const pair of pairs) {
+    const [name, text] = parseKeyValue('--config', pair)
+    const key = KAFKA_CONFIG_NAMES[name] ?? name
+    const numeric = typeof (DEFAULT_TOPIC_CONFIG as unknown as Record<string, unknown>)[key] === 'number'
+    config[key] = numeric && /^-?\d+$/.test(text) ? Number(text) : text
+  }
+  return config
+}

@@ -1,0 +1,142 @@
+// `kafkette consume TOPIC`: prints records as kcat does (-f formats, -e to stop at the end),
+// or one JSON object per line. With --group it commits each batch once it is printed, so a
+// second run resumes; SIGINT or SIGTERM stops it after the batch in hand, commits, and leaves the group.
+import { KafketteError, type Consumer, type ConsumedMessage, type Log } from '../index.js'
+import { parseTime, type Context } from './args.js'
+import { usage } from './errors.js'
+import { compileFormat, DEFAULT_FORMAT, recordJson } from './format.js'
+import { withLog } from './open.js'
+import { Progress } from './progress.js'
+
+/** Flags of `consume`. */
+export interface ConsumeOptions {
+  fromBeginning?: boolean
+  group?: string
+  partition?: number
+  offset?: number
+  time?: string
+  exit?: boolean
+  max?: number
+  format?: string
+}
+
+/** Where a stop request comes from: SIGINT/SIGTERM in the process, a plain emitter in tests. */
+export interface Signals {
+  once(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown
+  removeListener(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown
+}
+
+function checkFlags(options: ConsumeOptions, json: boolean): void {
+  if (options.group !== undefined) {
+    // As kafka-console-consumer: a group decides its partitions and where they start.
+    for (const [flag, set] of [['--partition', options.partition !== undefined], ['--offset', options.offset !== undefined], ['--time', options.time !== undefined]] as const) {
+      if (set) throw usage(`${flag} cannot be used with --group: the group assigns partitions and resumes at its committed offsets`, 'move a group with `kafkette groups reset`')
+    }
+  }
+  const starts = [options.fromBeginning && '--from-beginning', options.offset !== undefined && '--offset', options.time !== undefined && '--time'].filter(Boolean)
+  if (starts.length > 1) throw usage(`give one of --from-beginning, --offset and --time, not ${starts.join(' and ')}`)
+  if (json && options.format !== undefined) throw usage('give --format or --json, not both')
+}
+
+/** Consumes `topic` to the output until SIGINT/SIGTERM, --max records, or (with --exit) the end of its partitions. */
+export async function consume(ctx: Context, topic: string, options: ConsumeOptions, signals: Signals): Promise<void> {
+  const { out, err, json } = ctx.output
+  checkFlags(options, json)
+  const time = options.time !== undefined ? parseTime('--time', options.time) : undefined
+  const render = json ? (m: ConsumedMessage) => recordJson(m) + '\n' : compileFormat(options.format ?? DEFAULT_FORMAT)
+  await withLog(ctx, async (log) => {
+    const described = await log.describeTopic(topic)
+    if (options.partition !== undefined && options.partition >= described.partitions.length) {
+      throw new KafketteError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic} has no partition ${options.partition} (it has ${described.partitions.length})`, { topic, partition: options.partition })
+    }
+    const group = options.group
+    const consumer = group !== undefined ? log.consumer({ groupId: group, fromBeginning: options.fromBeginning ?? false, autoCommit: false }) : log.consumer({ fromBeginning: options.fromBeginning ?? false })
+    let stopping = false
+    let wake!: () => void
+    const stopped = new Promise<null>((resolve) => (wake = () => resolve(null)))
+    const onSignal = (): void => {
+      if (stopping) process.exit(130) // a second Ctrl-C: the user wants out now
+      stopping = true
+      wake()
+      // Listen again so a second signal is seen rather than killing the process mid-commit.
+      signals.once('SIGINT', onSignal)
+      signals.once('SIGTERM', onSignal)
+    }
+    signals.once('SIGINT', onSignal)
+    signals.once('SIGTERM', onSignal)
+    // A closed pipe (`| head`) ends the run as a signal does.
+    const onPipeError = (): void => {
+      stopping = true
+      wake()
+    }
+    out.on('error', onPipeError)
+    let progress: Progress | undefined
+    try {
+      if (group !== undefined) await consumer.subscribe([topic])
+      else await position(log, consumer, topic, described.partitions.map((p) => p.partition).filter((p) => options.partition === undefined || p === options.partition), options, time)
+      const total = options.max ?? (options.exit ? consumer.lag().reduce((s, l) => s + l.lag, 0) : 0)
+      // The records on the terminal are progress enough; the bar is for output sent elsewhere.
+      if ((options.exit || options.max !== undefined) && !(out as { isTTY?: boolean }).isTTY) progress = new Progress(err, `consuming ${topic}`, total)
+      let count = 0
+      while (!stopping) {
+        if (options.max !== undefined && count >= options.max) break
+        if (options.exit && caughtUp(consumer)) break
+        const maxRecords = Math.min(500, options.max !== undefined ? options.max - count : 500)
+        const polled = consumer.poll({ maxRecords, timeoutMs: options.exit ? 200 : 1000 }).catch((e: unknown) => {
+          if (stopping) return [] as ConsumedMessage[]
+          throw e
+        })
+        const records = await Promise.race([polled, stopped])
+        if (records === null || records.length === 0) continue
+        let text = ''
+        for (const m of records) text += render(m)
+        out.write(text)
+        count += records.length
+        progress?.tick(records.length)
+        if (group !== undefined) await consumer.commit(nextOffsets(records))
+      }
+    } finally {
+      progress?.finish()
+      signals.removeListener('SIGINT', onSignal)
+      signals.removeListener('SIGTERM', onSignal)
+      out.removeListener('error', onPipeError)
+      // Closing leaves the group; every printed batch is already committed.
+      await consumer.close()
+    }
+  })
+}
+
+/** True once every assigned partition has been read to its high watermark (kcat -e). */
+function caughtUp(consumer: Consumer): boolean {
+  const lag = consumer.lag()
+  return lag.length > 0 && lag.every((l) => l.lag === 0)
+}
+
+/** Per partition, the offset after the last of `records`: what a commit of them records. */
+function nextOffsets(records: readonly ConsumedMessage[]): Array<{ topic: string; partition: number; offset: number }> {
+  const next = new Map<string, { topic: string; partition: number; offset: number }>()
+  for (const m of records) next.set(`${m.topic}\0${m.partition}`, { topic: m.topic, partition: m.partition, offset: m.offset + 1 })
+  return [...next.values()]
+}
+
+/** Assigns the partitions and moves each to --offset (checked against its range) or the first record at --time. */
+async function position(log: Log, consumer: Consumer, topic: string, partitions: number[], options: ConsumeOptions, time: number | undefined): Promise<void> {
+  consumer.assign(partitions.map((partition) => ({ topic, partition })))
+  if (options.offset !== undefined) {
+    const d = await log.describeTopic(topic)
+    for (const partition of partitions) {
+      const p = d.partitions[partition]!
+      if (options.offset < p.logStartOffset || options.offset > p.highWatermark) {
+        throw new KafketteError('OFFSET_OUT_OF_RANGE', `offset ${options.offset} is outside ${topic}/${partition}, which holds ${p.logStartOffset} to ${p.highWatermark}`, { topic, partition, offset: options.offset })
+      }
+      consumer.seek({ topic, partition, offset: options.offset })
+    }
+  } else if (time !== undefined) {
+    const found = await log.offsetsForTimes(topic, time)
+    const d = await log.describeTopic(topic)
+    for (const partition of partitions) {
+      const offset = found.find((f) => f.partition === partition)?.offset ?? d.partitions[partition]!.highWatermark
+      consumer.seek({ topic, partition, offset })
+    }
+  }
+}
