@@ -70,9 +70,17 @@ export async function consume(ctx: Context, topic: string, options: ConsumeOptio
       wake()
     }
     out.on('error', onPipeError)
+    // The log's timers do not hold the process open (a library must not); this run must.
+    const keepAlive = setInterval(() => undefined, 1 << 30)
     let progress: Progress | undefined
     try {
-      if (group !== undefined) await consumer.subscribe([topic])
+      if (group !== undefined) {
+        await consumer.subscribe([topic])
+        // As the Java consumer's commits do, the group records a position on every partition
+        // it reads, records printed or not: its lag then covers the whole topic, and a next
+        // run reads what arrives meanwhile on partitions this one found empty.
+        await consumer.commit(consumer.position())
+      }
       else await position(log, consumer, topic, described.partitions.map((p) => p.partition).filter((p) => options.partition === undefined || p === options.partition), options, time)
       const total = options.max ?? (options.exit ? consumer.lag().reduce((s, l) => s + l.lag, 0) : 0)
       // The records on the terminal are progress enough; the bar is for output sent elsewhere.
@@ -93,10 +101,12 @@ export async function consume(ctx: Context, topic: string, options: ConsumeOptio
         out.write(text)
         count += records.length
         progress?.tick(records.length)
-        if (group !== undefined) await consumer.commit(nextOffsets(records))
+        // The positions are now just past what was printed.
+        if (group !== undefined) await consumer.commit(consumer.position())
       }
     } finally {
       progress?.finish()
+      clearInterval(keepAlive)
       signals.removeListener('SIGINT', onSignal)
       signals.removeListener('SIGTERM', onSignal)
       out.removeListener('error', onPipeError)
@@ -110,13 +120,6 @@ export async function consume(ctx: Context, topic: string, options: ConsumeOptio
 function caughtUp(consumer: Consumer): boolean {
   const lag = consumer.lag()
   return lag.length > 0 && lag.every((l) => l.lag === 0)
-}
-
-/** Per partition, the offset after the last of `records`: what a commit of them records. */
-function nextOffsets(records: readonly ConsumedMessage[]): Array<{ topic: string; partition: number; offset: number }> {
-  const next = new Map<string, { topic: string; partition: number; offset: number }>()
-  for (const m of records) next.set(`${m.topic}\0${m.partition}`, { topic: m.topic, partition: m.partition, offset: m.offset + 1 })
-  return [...next.values()]
 }
 
 /** Assigns the partitions and moves each to --offset (checked against its range) or the first record at --time. */

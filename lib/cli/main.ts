@@ -176,7 +176,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 function commandPath(argv: readonly string[]): string {
   const words: string[] = []
   const known = new Set(['inspect', 'topics', 'produce', 'consume', 'groups', 'serve', 'bench', 'list', 'create', 'describe', 'alter', 'delete', 'reset'])
-  for (const a of argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === '--dir') i++
     if (a.startsWith('-')) continue
     if (!known.has(a) || words.length === 2) break
     words.push(a)

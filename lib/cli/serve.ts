@@ -37,7 +37,10 @@ export async function serve(ctx: Context, options: { host: string; port: number 
     if (ctx.output.json) printJson(ctx.output.out, { host: listener.host, port: listener.port, dir: ctx.dir })
     else printLines(ctx.output.out, [`serving ${ctx.dir} on ${listener.host}:${listener.port} (Kafka wire protocol); Ctrl-C stops`])
     await new Promise<void>((resolve) => {
+      // Held until a signal: whatever the listener holds, the command waits for it.
+      const keepAlive = setInterval(() => undefined, 1 << 30)
       const stop = (): void => {
+        clearInterval(keepAlive)
         signals.removeListener('SIGINT', stop)
         signals.removeListener('SIGTERM', stop)
         resolve()
