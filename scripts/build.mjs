@@ -1,7 +1,7 @@
 // Builds dist/esm (tsc: JavaScript + type declarations) and dist/cjs (esbuild: the
 // same modules as CommonJS, for require() and Jest).
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildSync } from 'esbuild'
@@ -32,4 +32,6 @@ buildSync({
 })
 mkdirSync(join(dist, 'cjs'), { recursive: true })
 writeFileSync(join(dist, 'cjs', 'package.json'), JSON.stringify({ type: 'commonjs' }) + '\n')
+// The "bin" targets run as programs (`npx kafkette` in this checkout): tsc writes them without the execute bit.
+for (const target of Object.values(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin ?? {})) chmodSync(join(root, target), 0o755)
 console.log(`built ${relative(root, dist)}/esm and ${relative(root, dist)}/cjs`)

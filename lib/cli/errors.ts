@@ -39,6 +39,7 @@ const HINTS: Partial<Record<ErrorCode, (context: Record<string, unknown>, messag
   INVALID_GROUP_ID: () => 'a group id is 1 to 255 characters',
   NON_EMPTY_GROUP: () => 'stop the consumers of the group first',
   GROUP_ID_NOT_FOUND: () => 'list the groups with `kafkette groups`',
+  INVALID_RECORD: (_c, message) => (message.includes('no key') ? 'give each line a key with --key-separator' : undefined),
   MESSAGE_TOO_LARGE: (c) => `the topic's max.message.bytes limits a batch; see it with \`kafkette topics describe ${String(c.topic ?? 'TOPIC')}\``,
   LOG_CORRUPT: () => 'copy the directory aside before anything else touches it',
   LOG_FORMAT_TOO_NEW: () => 'open it with the newer kafkette that wrote it',

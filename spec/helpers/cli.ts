@@ -27,6 +27,8 @@ export interface CliOptions {
   input?: string
   env?: Record<string, string | undefined>
   cwd?: string
+  /** Flags for node itself, before the script (`--import` a preload). */
+  nodeArgs?: string[]
 }
 
 /** The environment a run starts from: this one without KAFKETTE_DIR or colour settings. */
@@ -44,7 +46,7 @@ function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.Process
 
 /** Starts `kafkette ...args` with piped stdio. */
 export function startCli(args: readonly string[], options: CliOptions = {}): ChildProcess {
-  const child = spawn(process.execPath, [binPath(), ...args], { cwd: options.cwd ?? root, env: baseEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), binPath(), ...args], { cwd: options.cwd ?? root, env: baseEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] })
   child.stdin!.end(options.input ?? '')
   return child
 }
