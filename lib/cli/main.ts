@@ -92,7 +92,7 @@ function program(io: Io, result: { exitCode: number }): Command {
     .option('--key-separator <sep>', 'split each line at the first SEP into key and value (as kcat -K)')
     .option('--header <key=value>', 'a header on every record; repeatable', collect)
     .option('--partition <p>', 'send every record to this partition (default: by key, murmur2)', integer('--partition'))
-    .action((topic: string, o: { keySeparator?: string; header?: string[]; partition?: number }, cmd: Command) => produce(context(cmd), topic, o, io.input()))
+    .action((topic: string, o: { keySeparator?: string; header?: string[]; partition?: number }, cmd: Command) => produce(context(cmd), topic, o, io.input(), io.signals))
 
   root
     .command('consume')

@@ -4,10 +4,10 @@ import { StringDecoder } from 'node:string_decoder'
 import type { Readable } from 'node:stream'
 import { KafketteError, type Headers, type Message, type RecordMetadata } from '../index.js'
 import { parseKeyValue, type Context } from './args.js'
+import type { Signals } from './consume.js'
 import { usage } from './errors.js'
 import { withLog } from './open.js'
-import { humanCount, printLines } from './output.js'
-import { jsonReplacer } from './output.js'
+import { humanCount, jsonReplacer, printLines } from './output.js'
 
 /** Flags of `produce`. */
 export interface ProduceOptions {
@@ -44,7 +44,7 @@ export function lineToMessage(line: string, options: { keySeparator?: string; he
 }
 
 /** Sends every line of `input` to `topic`; prints each record's partition and offset with --json, a count without. */
-export async function produce(ctx: Context, topic: string, options: ProduceOptions, input: Readable): Promise<void> {
+export async function produce(ctx: Context, topic: string, options: ProduceOptions, input: Readable, signals: Signals): Promise<void> {
   if (options.keySeparator === '') throw usage('--key-separator must not be empty')
   const headers = options.header && options.header.length > 0 ? parseHeaders(options.header) : undefined
   const { out, json } = ctx.output
@@ -66,15 +66,31 @@ export async function produce(ctx: Context, topic: string, options: ProduceOptio
       }
       const decoder = new StringDecoder('utf8')
       let rest = ''
-      for await (const chunk of input) {
-        rest += typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer)
-        const lines = rest.split('\n')
-        rest = lines.pop()!
-        if (lines.length > 0) await send(lines)
+      // Ctrl-C while typing: what was sent stays sent; the line being typed is dropped, and the log closes cleanly.
+      let interrupted = false
+      const onSignal = (): void => {
+        interrupted = true
+        input.destroy()
+      }
+      signals.once('SIGINT', onSignal)
+      signals.once('SIGTERM', onSignal)
+      try {
+        for await (const chunk of input) {
+          rest += typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer)
+          const lines = rest.split('\n')
+          rest = lines.pop()!
+          if (lines.length > 0) await send(lines)
+          if (interrupted) break
+        }
+      } catch (err) {
+        if (!interrupted) throw err
+      } finally {
+        signals.removeListener('SIGINT', onSignal)
+        signals.removeListener('SIGTERM', onSignal)
       }
       rest += decoder.end()
       // A last line without a newline is still a record; the newline that ends the input is not.
-      if (rest.length > 0) await send([rest])
+      if (rest.length > 0 && !interrupted) await send([rest])
     } finally {
       await producer.close()
     }

@@ -2,7 +2,7 @@
 // records (keys, headers, partitions), and come back in kcat's formats and as JSON lines.
 import { describe, expect, it } from 'vitest'
 import { murmur2Partition, openLog } from '../../lib/index.js'
-import { cli, json, jsonLines, ok } from '../helpers/cli.js'
+import { cli, finished, json, jsonLines, ok, startCli } from '../helpers/cli.js'
 import { tempDir } from '../helpers/stores.js'
 
 interface Meta {
@@ -50,6 +50,22 @@ describe('kafkette produce', () => {
     const d = await json<{ partitions: Array<{ partition: number; highWatermark: number }> }>(['--dir', dir, 'topics', 'describe', 'greetings'])
     expect(d.partitions.map((p) => p.highWatermark)).toEqual([0, 3])
     expect(await ok(['--dir', dir, 'consume', 'greetings', '--partition', '1', '--from-beginning', '--exit'])).toBe('one\ntwo\nthree\n')
+  })
+
+  it('streams lines as they arrive on an open stdin, and Ctrl-C keeps what was sent and closes the log', async () => {
+    const dir = await logWithTopic(1)
+    const child = startCli(['--dir', dir, '--json', 'produce', 'greetings'], { input: null })
+    const done = finished(child)
+    let out = ''
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+    child.stdin!.write('first\nsecond\n')
+    await new Promise<void>((resolve) => child.stdout!.on('data', () => out.split('\n').length > 2 && resolve()))
+    child.stdin!.write('half a line')
+    child.kill('SIGINT')
+    const r = await done
+    expect(r).toMatchObject({ code: 0, stderr: '' })
+    expect(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as Meta).offset)).toEqual([0, 1])
+    expect(await ok(['--dir', dir, 'consume', 'greetings', '--from-beginning', '--exit'])).toBe('first\nsecond\n')
   })
 
   it('refuses an unknown topic or partition before reading stdin, writing nothing', async () => {

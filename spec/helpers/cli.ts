@@ -24,7 +24,8 @@ export interface CliResult {
 
 /** Options of a run: stdin text, extra environment, working directory. */
 export interface CliOptions {
-  input?: string
+  /** Written to stdin, which then ends; `null` leaves stdin open for the test to write. */
+  input?: string | null
   env?: Record<string, string | undefined>
   cwd?: string
   /** Flags for node itself, before the script (`--import` a preload). */
@@ -47,7 +48,7 @@ function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.Process
 /** Starts `kafkette ...args` with piped stdio. */
 export function startCli(args: readonly string[], options: CliOptions = {}): ChildProcess {
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), binPath(), ...args], { cwd: options.cwd ?? root, env: baseEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] })
-  child.stdin!.end(options.input ?? '')
+  if (options.input !== null) child.stdin!.end(options.input ?? '')
   return child
 }
 
