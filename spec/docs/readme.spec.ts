@@ -1,9 +1,13 @@
-// The README stays true: its quickstart is the example a test runs, and its error table
-// lists exactly the codes of ERROR_CODES with their retriable flags.
-import { readFileSync } from 'node:fs'
+// The README stays true: its quickstart is the example a test runs, its CLI session runs
+// command by command, and its error table lists exactly the codes of ERROR_CODES with
+// their retriable flags.
+import { execFile } from 'node:child_process'
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ERROR_CODES } from '../../lib/index.js'
 import { runFixture } from '../helpers/child.js'
+import { binPath } from '../helpers/cli.js'
 import { tempDir } from '../helpers/stores.js'
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
@@ -22,6 +26,52 @@ describe('README', () => {
     const table = between('<!-- errors:start -->', '<!-- errors:end -->')
     const rows = [...table.matchAll(/^\| `([A-Z_]+)` \| (yes|no) \|/gm)].map((m) => [m[1], m[2] === 'yes'])
     expect(Object.fromEntries(rows)).toEqual(Object.fromEntries(Object.entries(ERROR_CODES).map(([code, e]) => [code, e.retriable])))
+  })
+})
+
+/**
+ * The CLI section's session as steps: each `$ ` line a command, the lines after it what it
+ * prints. What differs from run to run or machine to machine is made the same on both
+ * sides: sizes, timestamps, the directory, and the runs of spaces that align table columns
+ * around them (the specs of spec/cli/ check alignment).
+ */
+function cliSession(): Array<{ command: string; expected: string }> {
+  const block = between('<!-- cli:start -->', '<!-- cli:end -->').replace(/^\s*```sh\n/, '').replace(/```\s*$/, '')
+  const steps: Array<{ command: string; expected: string }> = []
+  for (const line of block.trimEnd().split('\n')) {
+    if (line.startsWith('$ ')) steps.push({ command: line.slice(2), expected: '' })
+    else steps[steps.length - 1]!.expected += line + '\n'
+  }
+  return steps
+}
+
+const normalize = (text: string): string =>
+  text
+    .replace(/\d+(\.\d)? (B|KiB|MiB|GiB)\b/g, '<size>')
+    .replace(/"timestamp":\d+/g, '"timestamp":<ms>')
+    .replace(/^directory .*$/gm, 'directory <dir>')
+    .replace(/ {2,}/g, '  ')
+
+describe('the README CLI session', () => {
+  it('prints what the README shows, command after command, in an empty directory', async () => {
+    const steps = cliSession()
+    expect(steps.length).toBeGreaterThan(5)
+    const cwd = tempDir()
+    const bin = join(cwd, 'bin')
+    mkdirSync(bin)
+    writeFileSync(join(bin, 'kafkette'), `#!/bin/sh\nexec "${process.execPath}" "${binPath()}" "$@"\n`)
+    chmodSync(join(bin, 'kafkette'), 0o755)
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` }
+    delete env.KAFKETTE_DIR
+    delete env.NO_COLOR
+    for (const { command, expected } of steps) {
+      const { code, output } = await new Promise<{ code: number; output: string }>((resolve) =>
+        execFile('sh', ['-c', `${command} 2>&1`], { cwd, env }, (err, stdout) => resolve({ code: err ? Number(err.code) : 0, output: stdout })),
+      )
+      expect({ command, output: normalize(output) }).toEqual({ command, output: normalize(expected) })
+      // A step that shows an error line is one that fails.
+      expect({ command, failed: code !== 0 }).toEqual({ command, failed: expected.startsWith('kafkette: ') })
+    }
   })
 })
 
