@@ -126,7 +126,7 @@ describe('kafkette consume', () => {
     const dir = tempDir()
     const log = await openLog({ dir })
     await log.createTopic('mixed')
-    await log.producer().send('mixed', [
+    await log.producer().send<unknown>('mixed', [
       { key: Buffer.from('bk'), value: { amount: 5200 } },
       { key: 'sk', value: Buffer.from('bytes') },
       { value: null },

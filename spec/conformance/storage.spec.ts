@@ -34,6 +34,16 @@ describe('a log directory', () => {
     await log.close()
   })
 
+  it('reports the format version it opened, on a new log and on one reopened', async () => {
+    const dir = tempDir()
+    const log = await openLog({ dir })
+    expect(log.formatVersion).toBe(FORMAT_VERSION)
+    await log.close()
+    const again = await openLog({ dir })
+    expect(again.formatVersion).toBe(FORMAT_VERSION)
+    await again.close()
+  })
+
   it('refuses a newer format (LOG_FORMAT_TOO_NEW) and foreign data (LOG_CORRUPT)', async () => {
     const newer = tempDir()
     const db = new ClassicLevel<Buffer, Buffer>(newer, { keyEncoding: 'buffer', valueEncoding: 'buffer' })

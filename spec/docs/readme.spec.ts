@@ -61,7 +61,7 @@ describe('the README CLI session', () => {
     mkdirSync(bin)
     writeFileSync(join(bin, 'kafkette'), `#!/bin/sh\nexec "${process.execPath}" "${binPath()}" "$@"\n`)
     chmodSync(join(bin, 'kafkette'), 0o755)
-    const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` }
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` }
     delete env.KAFKETTE_DIR
     delete env.NO_COLOR
     for (const { command, expected } of steps) {
