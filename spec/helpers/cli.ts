@@ -1,17 +1,13 @@
 // Runs the built `kafkette` command (dist/esm/cli/bin.js) in a child process, as a user
 // types it: arguments, stdin, environment, and what it printed and returned.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { builtPath, root } from './dist.js'
 
-/** The repository's root. */
-export const root = fileURLToPath(new URL('../..', import.meta.url))
+export { root }
 
-/** The built entry point; fails clearly when the package is not built. */
+/** The built entry point; fails clearly when the package is not built, or built before a change to lib/. */
 export function binPath(): string {
-  const bin = `${root}dist/esm/cli/bin.js`
-  if (!existsSync(bin)) throw new Error('dist/ is missing: run `npm run build` (npm test does it first)')
-  return bin
+  return builtPath('esm/cli/bin.js')
 }
 
 /** What a run of the command left behind. */
