@@ -6,11 +6,10 @@ import { join } from 'node:path'
 import { CliError, usage } from './errors.js'
 import { packageRoot } from './version.js'
 
-/** `bench [--quick] [--only SUITES]`: the exit status of bench/run.mjs, its table on stdout and progress on stderr. */
-export async function bench(options: { quick?: boolean; only?: string; json?: boolean }): Promise<number> {
+/** `bench [--quick] [--only SUITES]`: the exit status of `root`/bench/run.mjs, its table on stdout and progress on stderr. */
+export async function bench(options: { quick?: boolean; only?: string; json?: boolean }, root = packageRoot()): Promise<number> {
   if (options.json) throw usage('bench has no --json: every figure is a JSON line in bench/results/<suite>.jsonl')
   if (options.only !== undefined && !/^[a-z]+(,[a-z]+)*$/.test(options.only)) throw usage(`--only takes suite names separated by commas, got ${JSON.stringify(options.only)}`)
-  const root = packageRoot()
   const script = join(root, 'bench', 'run.mjs')
   if (!existsSync(script)) {
     throw new CliError(

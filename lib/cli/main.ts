@@ -28,7 +28,7 @@ export interface Io {
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 const integer = (flag: string, min = 0, max?: number) => (text: string) => parseInteger(flag, text, min, max)
 
-/** The command tree. `run` is called with each action's context. */
+/** The command tree; `result.exitCode` is set by a command whose status is not 0-or-throw (bench). */
 function program(io: Io, result: { exitCode: number }): Command {
   const root = new Command('kafkette')
   const context = (cmd: Command): Context => {

@@ -30,26 +30,28 @@ export async function serve(ctx: Context, options: { host: string; port: number 
   if (!hasListener()) {
     throw new KafketteError('NOT_IMPLEMENTED', 'the Kafka wire listener (log.listen) is not built into this version of kafkette yet, so `kafkette serve` cannot run; reach the log in-process through openLog()')
   }
-  const log = await openDir(ctx.dir, { create: true, retention: true })
-  let listener: Listener | undefined
+  // Signals are heard from the start: one that comes while the log opens, or just as the
+  // address is printed, still closes everything cleanly.
+  const keepAlive = setInterval(() => undefined, 1 << 30)
+  let stop!: () => void
+  const stopped = new Promise<void>((resolve) => (stop = resolve))
+  signals.once('SIGINT', stop)
+  signals.once('SIGTERM', stop)
   try {
-    listener = await listen(log, options.host, options.port)
-    if (ctx.output.json) printJson(ctx.output.out, { host: listener.host, port: listener.port, dir: ctx.dir })
-    else printLines(ctx.output.out, [`serving ${ctx.dir} on ${listener.host}:${listener.port} (Kafka wire protocol); Ctrl-C stops`])
-    await new Promise<void>((resolve) => {
-      // Held until a signal: whatever the listener holds, the command waits for it.
-      const keepAlive = setInterval(() => undefined, 1 << 30)
-      const stop = (): void => {
-        clearInterval(keepAlive)
-        signals.removeListener('SIGINT', stop)
-        signals.removeListener('SIGTERM', stop)
-        resolve()
-      }
-      signals.once('SIGINT', stop)
-      signals.once('SIGTERM', stop)
-    })
+    const log = await openDir(ctx.dir, { create: true, retention: true })
+    let listener: Listener | undefined
+    try {
+      listener = await listen(log, options.host, options.port)
+      if (ctx.output.json) printJson(ctx.output.out, { host: listener.host, port: listener.port, dir: ctx.dir })
+      else printLines(ctx.output.out, [`serving ${ctx.dir} on ${listener.host}:${listener.port} (Kafka wire protocol); Ctrl-C stops`])
+      await stopped
+    } finally {
+      await listener?.close()
+      await log.close()
+    }
   } finally {
-    await listener?.close()
-    await log.close()
+    clearInterval(keepAlive)
+    signals.removeListener('SIGINT', stop)
+    signals.removeListener('SIGTERM', stop)
   }
 }
