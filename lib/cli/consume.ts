@@ -64,7 +64,7 @@ export async function consume(ctx: Context, topic: string, options: ConsumeOptio
     }
     signals.once('SIGINT', onSignal)
     signals.once('SIGTERM', onSignal)
-    // A closed pipe (`| head`) ends the run as a signal does.
+    // A closed pipe (`| head`) ends the run as a signal does; the failed write says so too.
     const onPipeError = (): void => {
       stopping = true
       wake()
@@ -98,7 +98,9 @@ export async function consume(ctx: Context, topic: string, options: ConsumeOptio
         if (records === null || records.length === 0) continue
         let text = ''
         for (const m of records) text += render(m)
-        out.write(text)
+        // Committed once written: a batch the reader did not take (a closed pipe) is not committed.
+        const written = await new Promise<boolean>((resolve) => out.write(text, (e) => resolve(!e)))
+        if (!written) break
         count += records.length
         progress?.tick(records.length)
         // The positions are now just past what was printed.
