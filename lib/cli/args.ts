@@ -1,5 +1,5 @@
-// Turns flag values typed on the command line into what the API takes, refusing a bad one
-// with a USAGE error that names the flag, before any log is opened.
+// What every command gets (output, log directory, signals), and flag values turned into what
+// the API takes: a bad one is a USAGE error naming the flag, before any log is opened.
 import { DEFAULT_TOPIC_CONFIG, type TopicConfig } from '../index.js'
 import { usage } from './errors.js'
 import type { Output } from './output.js'
@@ -8,6 +8,12 @@ import type { Output } from './output.js'
 export interface Context {
   readonly output: Output
   readonly dir: string
+}
+
+/** Where a stop request comes from: SIGINT/SIGTERM in the process, a plain emitter in tests. */
+export interface Signals {
+  once(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown
+  removeListener(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown
 }
 
 /** A whole number ≥ `min` (default 0) typed for `flag`. */

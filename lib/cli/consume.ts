@@ -1,8 +1,7 @@
-// `kafkette consume TOPIC`: prints records as kcat does (-f formats, -e to stop at the end),
-// or one JSON object per line. With --group it commits each batch once it is printed, so a
-// second run resumes; SIGINT or SIGTERM stops it after the batch in hand, commits, and leaves the group.
+// `kafkette consume TOPIC`: records printed as kcat does (-f, -e) or as JSON lines; with --group,
+// each batch is committed once printed, and SIGINT/SIGTERM stops, commits and leaves the group.
 import { KafketteError, type Consumer, type ConsumedMessage, type Log } from '../index.js'
-import { parseTime, type Context } from './args.js'
+import { parseTime, type Context, type Signals } from './args.js'
 import { usage } from './errors.js'
 import { compileFormat, DEFAULT_FORMAT, recordJson } from './format.js'
 import { withLog } from './open.js'
@@ -18,12 +17,6 @@ export interface ConsumeOptions {
   exit?: boolean
   max?: number
   format?: string
-}
-
-/** Where a stop request comes from: SIGINT/SIGTERM in the process, a plain emitter in tests. */
-export interface Signals {
-  once(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown
-  removeListener(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown
 }
 
 function checkFlags(options: ConsumeOptions, json: boolean): void {
@@ -80,8 +73,10 @@ export async function consume(ctx: Context, topic: string, options: ConsumeOptio
         // it reads, records printed or not: its lag then covers the whole topic, and a next
         // run reads what arrives meanwhile on partitions this one found empty.
         await consumer.commit(consumer.position())
+      } else {
+        const partitions = described.partitions.map((p) => p.partition).filter((p) => options.partition === undefined || p === options.partition)
+        await position(log, consumer, topic, partitions, options, time)
       }
-      else await position(log, consumer, topic, described.partitions.map((p) => p.partition).filter((p) => options.partition === undefined || p === options.partition), options, time)
       const total = options.max ?? (options.exit ? consumer.lag().reduce((s, l) => s + l.lag, 0) : 0)
       // The records on the terminal are progress enough; the bar is for output sent elsewhere.
       if ((options.exit || options.max !== undefined) && !(out as { isTTY?: boolean }).isTTY) progress = new Progress(err, `consuming ${topic}`, total)

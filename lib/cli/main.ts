@@ -2,9 +2,9 @@
 // that turns a failure into one line on stderr and an exit status.
 import type { Readable } from 'node:stream'
 import { Command, CommanderError, Option } from 'commander'
-import { parseInteger, type Context } from './args.js'
+import { parseInteger, type Context, type Signals } from './args.js'
 import { bench } from './bench.js'
-import { consume, type Signals } from './consume.js'
+import { consume } from './consume.js'
 import { describeError, EXIT, usage } from './errors.js'
 import { deleteGroup, describeGroup, listGroups, resetGroup } from './groups.js'
 import { inspect } from './inspect.js'

@@ -8,7 +8,7 @@ export interface Output {
   readonly err: Writable & { isTTY?: boolean }
   /** Print JSON (one document, or one object per line) instead of text for people. */
   readonly json: boolean
-  /** The environment (NO_COLOR, FORCE_COLOR, KAFKETTE_DIR). */
+  /** The environment (NO_COLOR turns colour off). */
   readonly env: NodeJS.ProcessEnv
 }
 

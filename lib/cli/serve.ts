@@ -1,8 +1,7 @@
 // `kafkette serve`: the log in this directory, behind the Kafka wire listener, until SIGINT
 // or SIGTERM; then the listener and the log close cleanly.
 import { KafketteError, Log } from '../index.js'
-import type { Context } from './args.js'
-import type { Signals } from './consume.js'
+import type { Context, Signals } from './args.js'
 import { openDir } from './open.js'
 import { printJson, printLines } from './output.js'
 
