@@ -62,6 +62,13 @@ describe('layers', () => {
     expect(bad).toEqual([])
   })
 
+  it('lib/cli (the kafkette command) reaches the log through the public API alone', () => {
+    const cli = all.filter((f) => room(f) === 'cli')
+    expect(cli.length).toBeGreaterThan(0)
+    const bad = cli.flatMap((f) => (graph.get(f) ?? []).filter((d) => room(d) !== 'cli' && room(d) !== 'index.ts').map((d) => `${relative(lib, f)} → ${relative(lib, d)}`))
+    expect(bad).toEqual([])
+  })
+
   it('only lib/storage imports the store packages and msgpackr', () => {
     const bad = all.filter((f) => room(f) !== 'storage' && imports(f).some((s) => STORE_PACKAGES.has(s))).map((f) => relative(lib, f))
     expect(bad).toEqual([])
