@@ -63,6 +63,7 @@ export function describeError(err: unknown): { line: string; exitCode: number } 
   } else if (err instanceof Error) {
     const code = (err as { code?: unknown }).code
     line = typeof code === 'string' && !err.message.startsWith(code) ? `${code}: ${err.message}` : err.message
+    if (code === 'EADDRINUSE') line += '; choose another --port (0 takes any free one)'
   } else {
     line = String(err)
   }

@@ -1,6 +1,6 @@
 // Opens the log a command works on: which directory (--dir, $KAFKETTE_DIR, .kafkette), whether
 // a missing one may be created, and who holds it when it is locked (Linux: /proc/locks).
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { isKafketteError, KafketteError, openLog, type Log } from '../index.js'
 import { CliError } from './errors.js'
@@ -36,14 +36,40 @@ export async function openDir(dir: string, options: OpenOptions = {}): Promise<L
   }
 }
 
-/** Runs `fn` on the context's log and closes it, whatever happens. */
-export async function withLog<T>(ctx: { dir: string }, fn: (log: Log) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
-  const log = await openDir(ctx.dir, options)
+/**
+ * Runs `fn` on the context's log and closes it, whatever happens. Where this call created
+ * the log (`create`) and the command then fails, what it created is removed again: a
+ * command that fails leaves nothing behind.
+ */
+export async function withLog<T>(ctx: { dir: string }, fn: (log: Log) => Promise<T>, options: OpenOptions = {}): Promise<T> {
+  const before = options.create && !existsSync(join(ctx.dir, 'CURRENT')) ? { entries: entriesOf(ctx.dir) } : undefined
+  let log: Log | undefined
   try {
+    log = await openDir(ctx.dir, options)
     return await fn(log)
+  } catch (err) {
+    await log?.close()
+    log = undefined
+    if (before) removeCreated(ctx.dir, before.entries)
+    throw err
   } finally {
-    await log.close()
+    await log?.close()
   }
+}
+
+/** The names in `dir`, or null where it does not exist. */
+function entriesOf(dir: string): string[] | null {
+  try {
+    return readdirSync(dir)
+  } catch {
+    return null
+  }
+}
+
+/** Removes what a failed command created in `dir`: all of it where it did not exist, else the entries not in `before`. */
+function removeCreated(dir: string, before: string[] | null): void {
+  if (before === null) return rmSync(dir, { recursive: true, force: true })
+  for (const name of entriesOf(dir) ?? []) if (!before.includes(name)) rmSync(join(dir, name), { recursive: true, force: true })
 }
 
 /** A LOG_LOCKED that says who holds `dir` (where that can be known) and how to reach a live log. */

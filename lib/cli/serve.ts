@@ -2,7 +2,7 @@
 // or SIGTERM; then the listener and the log close cleanly.
 import { KafketteError, Log } from '../index.js'
 import type { Context, Signals } from './args.js'
-import { openDir } from './open.js'
+import { withLog } from './open.js'
 import { printJson, printLines } from './output.js'
 
 /** What `log.listen()` resolves with: the address it listens on, and how to stop it. */
@@ -37,17 +37,20 @@ export async function serve(ctx: Context, options: { host: string; port: number 
   signals.once('SIGINT', stop)
   signals.once('SIGTERM', stop)
   try {
-    const log = await openDir(ctx.dir, { create: true, retention: true })
-    let listener: Listener | undefined
-    try {
-      listener = await listen(log, options.host, options.port)
-      if (ctx.output.json) printJson(ctx.output.out, { host: listener.host, port: listener.port, dir: ctx.dir })
-      else printLines(ctx.output.out, [`serving ${ctx.dir} on ${listener.host}:${listener.port} (Kafka wire protocol); Ctrl-C stops`])
-      await stopped
-    } finally {
-      await listener?.close()
-      await log.close()
-    }
+    await withLog(
+      ctx,
+      async (log) => {
+        const listener = await listen(log, options.host, options.port)
+        try {
+          if (ctx.output.json) printJson(ctx.output.out, { host: listener.host, port: listener.port, dir: ctx.dir })
+          else printLines(ctx.output.out, [`serving ${ctx.dir} on ${listener.host}:${listener.port} (Kafka wire protocol); Ctrl-C stops`])
+          await stopped
+        } finally {
+          await listener.close()
+        }
+      },
+      { create: true, retention: true },
+    )
   } finally {
     clearInterval(keepAlive)
     signals.removeListener('SIGINT', stop)

@@ -60,6 +60,19 @@ describe('kafkette errors', () => {
     expect(readdirSync(parent)).toEqual([])
   })
 
+  it('leaves nothing behind where topics create made the log and then failed', async () => {
+    const parent = tempDir()
+    const missing = join(parent, 'new-log')
+    await fails(['--dir', missing, 'topics', 'create', 'bad name'], 1, /^kafkette: INVALID_TOPIC: /)
+    await fails(['--dir', missing, 'topics', 'create', 't', '--config', 'colour=blue'], 1, /^kafkette: INVALID_CONFIG: /)
+    expect(existsSync(missing)).toBe(false)
+    // An empty directory stays empty.
+    await fails(['--dir', parent, 'topics', 'create', 'bad name'], 1, /^kafkette: INVALID_TOPIC: /)
+    expect(readdirSync(parent)).toEqual([])
+    await ok(['--dir', missing, 'topics', 'create', 't'])
+    expect(existsSync(join(missing, 'CURRENT'))).toBe(true)
+  })
+
   it('says LOG_LOCKED, naming the process that holds the log and how to reach a live log', async () => {
     const dir = tempDir()
     await ok(['--dir', dir, 'topics', 'create', 't'])

@@ -3,7 +3,7 @@
 // reaches it once this build has the wire listener; until then serve says so and writes nothing.
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { connect } from 'node:net'
+import { connect, createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { hasListener } from '../../lib/cli/serve.js'
@@ -64,6 +64,22 @@ describe('kafkette serve', () => {
     expect(first).toMatch(new RegExp(`^serving ${dir} on 127\\.0\\.0\\.1:\\d+ \\(Kafka wire protocol\\); Ctrl-C stops$`))
     child.kill('SIGTERM')
     expect((await done).code).toBe(0)
+  })
+
+  it('says a port in use is taken, and leaves no log behind', async () => {
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    const { port } = taken.address() as AddressInfo
+    try {
+      const dir = join(tempDir(), 'log')
+      const r = await cli(['--dir', dir, 'serve', '--port', String(port)], { nodeArgs: standIn })
+      expect(r.code).toBe(1)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toMatch(/EADDRINUSE[^\n]*; choose another --port \(0 takes any free one\)\n$/)
+      expect(existsSync(dir)).toBe(false)
+    } finally {
+      await new Promise((resolve) => taken.close(resolve))
+    }
   })
 
   it(hasListener() ? 'is reached by a real Kafka client (kcat)' : 'says the wire listener is not built yet, and creates nothing', async () => {
