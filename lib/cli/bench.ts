@@ -6,6 +6,9 @@ import { join } from 'node:path'
 import { CliError, usage } from './errors.js'
 import { packageRoot } from './version.js'
 
+/** The suites `bench --quick` runs when --only does not say. */
+export const QUICK_SUITES = 'produce,consume'
+
 /** `bench [--quick] [--only SUITES]`: the exit status of `root`/bench/run.mjs, its table on stdout and progress on stderr. */
 export async function bench(options: { quick?: boolean; only?: string; json?: boolean }, root = packageRoot()): Promise<number> {
   if (options.json) throw usage('bench has no --json: every figure is a JSON line in bench/results/<suite>.jsonl')
@@ -18,7 +21,9 @@ export async function bench(options: { quick?: boolean; only?: string; json?: bo
       'run `npm ci && npx kafkette bench` in a clone of kafkette\'s repository',
     )
   }
-  const args = [script, ...(options.quick ? ['--quick'] : []), ...(options.only !== undefined ? [`--only=${options.only}`] : [])]
+  // --quick is a first look: the produce and consume suites, smaller and fewer runs (about a minute), unless --only says which.
+  const only = options.only ?? (options.quick ? QUICK_SUITES : undefined)
+  const args = [script, ...(options.quick ? ['--quick'] : []), ...(only !== undefined ? [`--only=${only}`] : [])]
   return new Promise<number>((resolve, reject) => {
     // run.mjs draws its own progress on stderr and prints the table on stdout.
     const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' })

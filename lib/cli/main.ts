@@ -141,7 +141,7 @@ function program(io: Io, result: { exitCode: number }): Command {
   root
     .command('bench')
     .description('run the benchmark suite (bench/run.mjs of a kafkette checkout)')
-    .option('--quick', 'smaller counts and fewer runs (a couple of minutes)')
+    .option('--quick', 'a first look: the produce and consume suites, with smaller counts and fewer runs')
     .option('--only <suites>', 'some suites only: produce,consume,groups,big,kafkajs,peers,retention')
     .action(async (o: { quick?: boolean; only?: string }, cmd: Command) => {
       result.exitCode = await bench({ ...o, json: context(cmd).output.json })

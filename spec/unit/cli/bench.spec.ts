@@ -12,7 +12,10 @@ describe('bench', () => {
     mkdirSync(join(root, 'bench'))
     // A stand-in suite runner: records its arguments and working directory, exits with 3.
     writeFileSync(join(root, 'bench', 'run.mjs'), "import { writeFileSync } from 'node:fs'\nwriteFileSync('ran.json', JSON.stringify(process.argv.slice(2)))\nprocess.exit(3)\n")
-    expect(await bench({ quick: true, only: 'produce,consume' }, root)).toBe(3)
+    expect(await bench({ quick: true, only: 'groups' }, root)).toBe(3)
+    expect(JSON.parse(readFileSync(join(root, 'ran.json'), 'utf8'))).toEqual(['--quick', '--only=groups'])
+    // --quick alone is a first look: the produce and consume suites.
+    expect(await bench({ quick: true }, root)).toBe(3)
     expect(JSON.parse(readFileSync(join(root, 'ran.json'), 'utf8'))).toEqual(['--quick', '--only=produce,consume'])
     expect(await bench({}, root)).toBe(3)
     expect(JSON.parse(readFileSync(join(root, 'ran.json'), 'utf8'))).toEqual([])
