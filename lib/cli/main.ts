@@ -46,7 +46,7 @@ function program(io: Io, result: { exitCode: number }): Command {
     .configureOutput({
       writeOut: (s) => io.out.write(s),
       writeErr: (s) => io.err.write(s),
-      // Errors are reported once, on one line, by run() below.
+      // Errors are reported once, on one line, by main() below.
       outputError: () => undefined,
     })
     .addHelpText('after', '\nEvery command takes --help. Exit status: 0 done, 1 the log refused (the line names its error code), 2 the command was typed wrong.')
