@@ -35,6 +35,10 @@ export const ERROR_CODES = {
   ILLEGAL_STATE: { retriable: false, message: 'illegal state' },
   /** A feature named in the API that this version does not provide. */
   NOT_IMPLEMENTED: { retriable: false, message: 'not implemented' },
+  /** A bridge stopped: the cluster refused a record it forwarded (too large, invalid); the record was not skipped. */
+  BRIDGE_RECORD_REJECTED: { retriable: false, message: 'the cluster refused a record the bridge forwarded' },
+  /** A bridge stopped: the cluster refused it in a way retrying cannot mend (authorization, a fenced producer, a topic it could not create). */
+  BRIDGE_CLUSTER_ERROR: { retriable: false, message: 'the cluster refused the bridge' },
   /** The log directory is open in another process (LevelDB's lock). */
   LOG_LOCKED: { retriable: true, message: 'the log directory is locked by another process' },
   /** A call on a log, producer or consumer after close(). */

@@ -22,6 +22,7 @@ import {
   toKafkaJSError,
 } from './errors.js'
 import { AssignerProtocol } from './protocol.js'
+import { toBuffer } from '../internal.js'
 
 export * from './errors.js'
 export { AssignerProtocol } from './protocol.js'
@@ -148,15 +149,6 @@ export interface KafkaMessage {
   attributes: number
   offset: string
   headers: IHeaders
-}
-
-function toBuffer(v: unknown): Buffer | null {
-  if (v === null || v === undefined) return null
-  if (Buffer.isBuffer(v)) return v
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength)
-  if (typeof v === 'string') return Buffer.from(v, 'utf8')
-  // A value a native producer wrote as data: KafkaJS readers get its JSON.
-  return Buffer.from(JSON.stringify(v), 'utf8')
 }
 
 function toKafkaMessage(m: ConsumedMessage): KafkaMessage {

@@ -16,7 +16,7 @@ function files(dir: string): string[] {
 }
 
 const RANK: Record<string, number> = { util: 0, 'errors.ts': 0, 'types.ts': 0, storage: 1, log: 2, group: 3, client: 4, 'index.ts': 5, 'internal.ts': 5 }
-const OUTER = new Set(['kafkajs', 'testing', 'server', 'cli'])
+const OUTER = new Set(['kafkajs', 'testing', 'server', 'cli', 'bridge'])
 const STORE_PACKAGES = new Set(['classic-level', 'memory-level', 'level', 'abstract-level', 'msgpackr'])
 
 function room(file: string): string {

@@ -14,6 +14,8 @@ export interface MockCluster {
   down(id?: number): Promise<string>
   /** Brings a broker back up on the same port. */
   up(id?: number): Promise<string>
+  /** Answers the next `count` (default 1) requests of API `apiKey` with Kafka error `code`. */
+  failRequests(apiKey: number, code: number, count?: number): Promise<string>
   /** Creates a topic (the mock has no CreateTopics API). */
   createTopic(name: string, partitions?: number): Promise<string>
   /** Stops the cluster and resolves when its process has exited. */

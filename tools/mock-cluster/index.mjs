@@ -93,6 +93,8 @@ export async function startMockCluster(options = {}) {
     down: (id = 1) => command(`down ${id}`),
     /** Brings a broker back up on the same port. */
     up: (id = 1) => command(`up ${id}`),
+    /** Answers the next `count` requests of API `apiKey` with Kafka error `code`. */
+    failRequests: (apiKey, code, count = 1) => command(`error ${apiKey} ${code} ${count}`),
     /** Creates a topic (the mock has no CreateTopics API). */
     createTopic: (name, partitions = 1) => command(`topic ${name} ${partitions}`),
     /** Stops the cluster: closes its stdin, then SIGTERM, then SIGKILL, each after a bound. */

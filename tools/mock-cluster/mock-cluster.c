@@ -10,6 +10,7 @@
  *   up ID             bring broker ID back on the same port
  *   topic NAME P [R]  create a topic with P partitions (the mock has no CreateTopics API)
  *   rtt ID MS         delay every response of broker ID by MS milliseconds
+ *   error KEY CODE [N] answer the next N (default 1) requests of API KEY with error CODE
  *   ping              answers "ok pong" (a way to wait for the commands before it)
  * The process exits 0 when stdin closes or on SIGTERM/SIGINT.
  */
@@ -75,6 +76,14 @@ static void command(rd_kafka_mock_cluster_t *mc, char *line) {
                 err = rd_kafka_mock_topic_create(mc, arg, a, n >= 4 ? b : 1);
                 if (err) printf("error topic %s: %s\n", arg, rd_kafka_err2str(err));
                 else printf("ok topic %s\n", arg);
+        } else if (!strcmp(verb, "error") && n >= 3) {
+                int16_t key = (int16_t)atoi(arg);
+                size_t cnt  = n >= 4 && b > 0 ? (size_t)b : 1, j;
+                rd_kafka_resp_err_t *errs = calloc(cnt, sizeof(*errs));
+                for (j = 0; j < cnt; j++) errs[j] = (rd_kafka_resp_err_t)a;
+                rd_kafka_mock_push_request_errors_array(mc, key, cnt, errs);
+                free(errs);
+                printf("ok error %d %d %zu\n", key, a, cnt);
         } else if (!strcmp(verb, "rtt") && n >= 3) {
                 int id = atoi(arg);
                 err    = rd_kafka_mock_broker_set_rtt(mc, id, a);
