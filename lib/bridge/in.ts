@@ -102,7 +102,14 @@ export class InDirection implements Direction {
   private async consume(): Promise<unknown> {
     const { kafka, topics, name } = this.host
     // restartOnFailure false: the bridge, not the client, decides when to try again (on the log's clock).
-    const consumer = kafka.consumer({ groupId: name, allowAutoTopicCreation: false, maxWaitTimeInMs: 500, retry: { restartOnFailure: async () => false } })
+    const session = this.host.options.sessionTimeoutMs
+    const consumer = kafka.consumer({
+      groupId: name,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 500,
+      retry: { restartOnFailure: async () => false },
+      ...(session !== undefined ? { sessionTimeout: session, heartbeatInterval: Math.max(1, Math.min(3000, Math.floor(session / 3))) } : {}),
+    })
     this.consumer = consumer
     return new Promise<unknown>((resolve) => {
       this.endConsume = () => resolve(undefined)

@@ -11,7 +11,7 @@ import { clockSleep, type BridgeEvents, type BridgeHost, type BridgeOptions, typ
 export type { BridgeOptions, BridgeEvents, BridgeProgress, BridgeRetryOptions } from './shared.js'
 export type { KafkaClient, KafkaProducer, KafkaConsumer, KafkaAdmin, KafkaTransaction, KafkaOutMessage, KafkaInMessage, KafkaBatch } from './kafka.js'
 
-const OPTION_KEYS = new Set(['log', 'kafka', 'topics', 'direction', 'name', 'exactlyOnce', 'createTopics', 'batchSize', 'progressTopic', 'retry'])
+const OPTION_KEYS = new Set(['log', 'kafka', 'topics', 'direction', 'name', 'exactlyOnce', 'createTopics', 'batchSize', 'progressTopic', 'sessionTimeoutMs', 'retry'])
 const RETRY_KEYS = new Set(['initialRetryTimeMs', 'maxRetryTimeMs', 'multiplier'])
 // Kafka's topic-name rule: the name also names a topic (the progress topic) and a transactional id.
 const NAME = /^[a-zA-Z0-9._-]{1,200}$/
@@ -45,6 +45,7 @@ export class Bridge extends EventEmitter<BridgeEvents> implements BridgeHost {
       createTopics: options.createTopics ?? true,
       batchSize: options.batchSize ?? 1000,
       progressTopic: options.progressTopic ?? `${options.name}.kafkette-progress`,
+      sessionTimeoutMs: options.sessionTimeoutMs,
     }
     this.retry = { initialRetryTimeMs: 300, maxRetryTimeMs: 30_000, multiplier: 2, ...options.retry }
     this.impl = this.direction === 'out' ? new OutDirection(this) : new InDirection(this)
@@ -132,7 +133,7 @@ export class Bridge extends EventEmitter<BridgeEvents> implements BridgeHost {
 function validate(options: BridgeOptions): void {
   if (options === null || typeof options !== 'object') throw new TypeError('bridge: options must be an object')
   for (const k of Object.keys(options)) if (!OPTION_KEYS.has(k)) throw new TypeError(`bridge: unknown option ${JSON.stringify(k)}`)
-  const { log, kafka, topics, direction, name, exactlyOnce, createTopics, batchSize, progressTopic, retry } = options
+  const { log, kafka, topics, direction, name, exactlyOnce, createTopics, batchSize, progressTopic, sessionTimeoutMs, retry } = options
   if (!log || typeof log !== 'object' || typeof (log as { describeTopic?: unknown }).describeTopic !== 'function') throw new TypeError('bridge: log must be a kafkette Log')
   if (!kafka || typeof kafka !== 'object' || typeof kafka.producer !== 'function' || typeof kafka.consumer !== 'function' || typeof kafka.admin !== 'function') {
     throw new TypeError('bridge: kafka must be a KafkaJS Kafka instance (with producer(), consumer() and admin())')
@@ -144,6 +145,7 @@ function validate(options: BridgeOptions): void {
     if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`bridge: ${k} must be a boolean`)
   }
   if (batchSize !== undefined && (!Number.isSafeInteger(batchSize) || batchSize < 1)) throw new RangeError('bridge: batchSize must be a positive integer')
+  if (sessionTimeoutMs !== undefined && (!Number.isSafeInteger(sessionTimeoutMs) || sessionTimeoutMs < 1)) throw new RangeError('bridge: sessionTimeoutMs must be a positive integer')
   if (progressTopic !== undefined && (typeof progressTopic !== 'string' || !NAME.test(progressTopic))) throw new TypeError('bridge: progressTopic must be a topic name')
   if (retry !== undefined) {
     if (retry === null || typeof retry !== 'object') throw new TypeError('bridge: retry must be an object')

@@ -75,6 +75,6 @@ export interface KafkaAdmin {
 /** A KafkaJS `Kafka` instance: the application's client of its cluster. */
 export interface KafkaClient {
   producer(config?: { allowAutoTopicCreation?: boolean; transactionalId?: string; maxInFlightRequests?: number; idempotent?: boolean }): KafkaProducer
-  consumer(config: { groupId: string; allowAutoTopicCreation?: boolean; maxWaitTimeInMs?: number; readUncommitted?: boolean; retry?: { restartOnFailure?: (error: Error) => Promise<boolean> } }): KafkaConsumer
+  consumer(config: { groupId: string; allowAutoTopicCreation?: boolean; maxWaitTimeInMs?: number; readUncommitted?: boolean; sessionTimeout?: number; heartbeatInterval?: number; retry?: { restartOnFailure?: (error: Error) => Promise<boolean> } }): KafkaConsumer
   admin(): KafkaAdmin
 }

@@ -33,6 +33,7 @@ export class OutDirection implements Direction {
   private plans = new Map<string, TopicPlan>()
   /** The next local offset to forward, per partition, as the cluster acknowledged it. */
   private readonly acked = new Map<string, TopicPartitionOffset>()
+  private readonly hws = new Map<string, number>()
   private loop: Promise<void> | undefined
   private ready = false
 
@@ -72,17 +73,20 @@ export class OutDirection implements Direction {
   }
 
   lag(): BridgeProgress[] {
-    if (!this.consumer) return []
-    let hws: Map<string, number>
-    try {
-      hws = new Map(this.consumer.lag().map((l) => [key(l.topic, l.partition), l.highWatermark]))
-    } catch {
-      hws = new Map()
-    }
+    this.refreshHighWatermarks()
     return [...this.acked.values()].map((a) => {
-      const highWatermark = hws.get(key(a.topic, a.partition)) ?? a.offset
-      return { topic: a.topic, partition: a.partition, forwarded: 0, offset: a.offset, highWatermark, lag: Math.max(0, highWatermark - a.offset) }
+      const highWatermark = Math.max(this.hws.get(key(a.topic, a.partition)) ?? a.offset, a.offset)
+      return { topic: a.topic, partition: a.partition, forwarded: 0, offset: a.offset, highWatermark, lag: highWatermark - a.offset }
     })
+  }
+
+  /** Keeps the local high watermarks as last seen, so lag() still answers after stop(). */
+  private refreshHighWatermarks(): void {
+    try {
+      for (const l of this.consumer?.lag() ?? []) this.hws.set(key(l.topic, l.partition), l.highWatermark)
+    } catch {
+      // The consumer closed (stop() or the log closed): the last values seen stand.
+    }
   }
 
   private async disconnect(): Promise<void> {
@@ -109,6 +113,7 @@ export class OutDirection implements Direction {
         if (!pending) {
           const batch = await this.consumer!.poll({ timeoutMs: Infinity })
           if (host.stopping) break
+          this.refreshHighWatermarks()
           if (batch.length === 0) continue
           pending = batch
         }
@@ -302,11 +307,11 @@ export class OutDirection implements Direction {
     // The cluster has the records. The local group is the progress for at-least-once; with
     // exactlyOnce it only shows the lag to `groups describe`, the truth being on the cluster.
     await log.commitOffsets(name, commits)
-    const hws = new Map(this.consumer!.lag().map((l) => [key(l.topic, l.partition), l.highWatermark]))
+    this.refreshHighWatermarks()
     for (const s of steps.values()) {
       const k = key(s.topic, s.partition)
       this.acked.set(k, { topic: s.topic, partition: s.partition, offset: s.next })
-      const highWatermark = Math.max(hws.get(k) ?? s.next, s.next)
+      const highWatermark = Math.max(this.hws.get(k) ?? s.next, s.next)
       this.host.progress({ topic: s.topic, partition: s.partition, forwarded: s.count, offset: s.next, highWatermark, lag: highWatermark - s.next })
     }
   }

@@ -33,6 +33,8 @@ export interface BridgeOptions {
   batchSize?: number
   /** 'out' with exactlyOnce: the cluster topic holding the progress (default `<name>.kafkette-progress`). */
   progressTopic?: string
+  /** 'in': the session timeout of the bridge's member in its cluster group (default KafkaJS's 30000 ms). A restarted bridge may wait about this long to rejoin where the cluster keeps a departed member's place (librdkafka's mock cluster does). */
+  sessionTimeoutMs?: number
   /** How the bridge waits between attempts while the cluster fails. */
   retry?: BridgeRetryOptions
 }
@@ -69,7 +71,7 @@ export interface BridgeHost {
   readonly log: Log
   readonly kafka: KafkaClient
   readonly topics: readonly string[]
-  readonly options: Required<Pick<BridgeOptions, 'exactlyOnce' | 'createTopics' | 'batchSize' | 'progressTopic'>>
+  readonly options: Required<Pick<BridgeOptions, 'exactlyOnce' | 'createTopics' | 'batchSize' | 'progressTopic'>> & Pick<BridgeOptions, 'sessionTimeoutMs'>
   progress(event: BridgeProgress): void
   paused(error: unknown, attempt: number, retryInMs: number): void
   fail(error: KafketteError): void
@@ -124,9 +126,9 @@ export function classify(err: unknown): { kind: 'record' | 'fatal' | 'retry'; ty
   // A protocol error names the cluster's verdict (KafkaJS errors carry Kafka's `type`).
   const verdict = errors.find((e) => typeof e.type === 'string' && e.retriable === false)
   if (verdict) return { kind: RECORD_ERRORS.has(verdict.type as string) ? 'record' : 'fatal', type: verdict.type as string }
-  const top = errors[0]
-  // Retries spent on a retriable cause, or an error marked retriable: the cluster may come back.
-  if (top && (top.name === 'KafkaJSNumberOfRetriesExceeded' || top.retriable !== false)) return { kind: 'retry' }
+  // A retriable error anywhere in the chain (KafkaJS wraps one in a non-retriable error once
+  // its own retries are spent), or an error not marked either way: the cluster may come back.
+  if (errors.length === 0 || errors.some((e) => e.retriable !== false)) return { kind: 'retry' }
   return { kind: 'fatal' }
 }
 
