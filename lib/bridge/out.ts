@@ -295,7 +295,11 @@ export class OutDirection implements Direction {
       const progress = commits.map((c) => ({ key: `offset:${c.topic}/${c.partition}`, value: JSON.stringify(c), partition: 0 }))
       const tx = await this.producer!.transaction()
       try {
-        await tx.sendBatch({ acks: -1, topicMessages: [...topicMessages, { topic: options.progressTopic, messages: progress }] })
+        // The progress goes after its records are acknowledged, not beside them: a reader
+        // that sees uncommitted records (a cluster without transaction markers, such as
+        // librdkafka's mock) then never finds progress whose records are missing.
+        await tx.sendBatch({ acks: -1, topicMessages })
+        await tx.sendBatch({ acks: -1, topicMessages: [{ topic: options.progressTopic, messages: progress }] })
         await tx.commit()
       } catch (err) {
         await tx.abort().catch(() => undefined)

@@ -2,8 +2,8 @@
 // mirrored into a local topic with the same partitions, in the cluster's order, with the
 // progress in the bridge's consumer group on the cluster.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { bridge, type Bridge, type BridgeProgress } from '../../lib/bridge/index.js'
-import { KafketteError, type Log } from '../../lib/index.js'
+import { bridge, type Bridge } from '../../lib/bridge/index.js'
+import type { Log } from '../../lib/index.js'
 import { readPartition as readAll } from '../helpers/read.js'
 import { kafkaFor, nextEvent, startMockCluster, type MockCluster } from '../helpers/cluster.js'
 import { stores, memory } from '../helpers/stores.js'
