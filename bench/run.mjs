@@ -17,6 +17,7 @@ const SUITES = {
   kafkajs: 'suites/kafkajs.mjs',
   peers: 'suites/peers.mjs',
   retention: 'retention.mjs',
+  bridge: 'suites/bridge.mjs',
 }
 
 const args = process.argv.slice(2)
