@@ -173,6 +173,24 @@ describe('bridge out', () => {
     expect(b.lag()[0]).toMatchObject({ offset: 1, highWatermark: 3, lag: 2 })
   })
 
+  it('stops with OFFSET_OUT_OF_RANGE when records were deleted before it forwarded them, rather than skip them', async () => {
+    await cluster.createTopic('orders', 1)
+    const log = track(await memory.makeLog())
+    await log.createTopic('orders', { partitions: 1 })
+    const kafka = kafkaFor(cluster)
+    await log.producer().send('orders', Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: String(i) })))
+    for (const id of [1, 2, 3]) await cluster.down(id)
+    const b = track(bridge({ log, kafka, topics: ['orders'], direction: 'out', name: 'behind', retry: { initialRetryTimeMs: 1, maxRetryTimeMs: 1 } }))
+    const paused = nextEvent(b, 'paused')
+    await b.start()
+    await paused
+    await log.deleteRecords('orders', [{ partition: 0, offset: 4 }])
+    const failed = nextEvent(b, 'error')
+    for (const id of [1, 2, 3]) await cluster.up(id)
+    expect(await failed).toMatchObject({ code: 'OFFSET_OUT_OF_RANGE' })
+    expect(b.lag()[0]).toMatchObject({ offset: 0 })
+  })
+
   it('stops with a clear error when a cluster topic is missing and cannot be created', async () => {
     const log = track(await memory.makeLog())
     await log.createTopic('nowhere', { partitions: 2 })
