@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config'
 const BUILT = [
   'spec/cli/**',
   'spec/crash/**',
+  'spec/bridge/kill.spec.ts',
   'spec/docs/**',
   'spec/conformance/compaction-thread.spec.ts',
   'spec/conformance/storage.spec.ts',
