@@ -3,7 +3,7 @@
 // progress in the bridge's consumer group on the cluster.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { bridge, type Bridge } from '../../lib/bridge/index.js'
-import type { Log } from '../../lib/index.js'
+import { ManualClock, type Log } from '../../lib/index.js'
 import { readPartition as readAll } from '../helpers/read.js'
 import { kafkaFor, nextEvent, startMockCluster, type MockCluster } from '../helpers/cluster.js'
 import { stores, memory } from '../helpers/stores.js'
@@ -89,6 +89,27 @@ describe('bridge in', () => {
     await mirrored(second, kafka, 'prices')
     const values = (await readAll(log, 'prices', 0)).map((m) => Buffer.from(m.value as Uint8Array).toString())
     expect(values).toEqual(['a0', 'a2', 'a4', 'a6', 'a8', 'b0', 'b2'])
+  })
+
+  it('pauses while the cluster is away and goes on mirroring when it returns', async () => {
+    await cluster.createTopic('prices', 1)
+    const kafka = kafkaFor(cluster)
+    await produceToCluster(kafka, 'prices', [{ key: 'a', value: 'before', partition: 0 }])
+    const clock = new ManualClock(1_000_000)
+    const log = track(await memory.makeLog({ clock }))
+    const b = track(bridge({ log, kafka, topics: ['prices'], direction: 'in', name: 'away', sessionTimeoutMs: 3_000, retry: { initialRetryTimeMs: 1_000 } }))
+    await b.start()
+    await mirrored(b, kafka, 'prices')
+    const paused = nextEvent(b, 'paused')
+    for (const id of [1, 2, 3]) await cluster.down(id)
+    expect(await paused).toMatchObject({ attempt: 1, retryInMs: 1_000 })
+    for (const id of [1, 2, 3]) await cluster.up(id)
+    // Every wait is let pass from here (the brokers may refuse once more while they come back).
+    b.on('paused', (e) => setImmediate(() => clock.advance(e.retryInMs)))
+    clock.advance(1_000)
+    await produceToCluster(kafka, 'prices', [{ key: 'b', value: 'after', partition: 0 }])
+    await mirrored(b, kafka, 'prices')
+    expect((await readAll(log, 'prices', 0)).map((m) => Buffer.from(m.value as Uint8Array).toString())).toEqual(['before', 'after'])
   })
 
   it('stops with INVALID_PARTITIONS when the local topic has another partition count', async () => {
