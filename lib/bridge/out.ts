@@ -36,6 +36,8 @@ export class OutDirection implements Direction {
   private readonly hws = new Map<string, number>()
   private loop: Promise<void> | undefined
   private ready = false
+  /** Ends a read of the progress topic in progress (stop() calls it). */
+  private interruptRead: (() => void) | undefined
 
   constructor(private readonly host: BridgeHost) {}
 
@@ -67,6 +69,7 @@ export class OutDirection implements Direction {
   }
 
   async stop(): Promise<void> {
+    this.interruptRead?.()
     await this.consumer?.close()
     await this.loop
     await this.disconnect()
@@ -219,14 +222,15 @@ export class OutDirection implements Direction {
     const found = new Map<string, number>()
     // A group of its own for each read: a reader killed mid-read leaves a member that would
     // delay the next join for a whole session timeout.
-    const reader = kafka.consumer({ groupId: `${this.host.name}.progress-reader.${nonce}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 100 })
+    // restartOnFailure false: a crash (the cluster went away mid-read) ends the read, and
+    // the bridge tries again on its own backoff.
+    const reader = kafka.consumer({ groupId: `${this.host.name}.progress-reader.${nonce}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 100, retry: { restartOnFailure: async () => false } })
     try {
       await reader.connect()
       await reader.subscribe({ topics: [options.progressTopic], fromBeginning: true })
       await new Promise<void>((resolve, reject) => {
-        reader.on(reader.events.CRASH, (e) => {
-          if (!e.payload.restart) reject(e.payload.error)
-        })
+        this.interruptRead = () => reject(new KafketteError('ILLEGAL_STATE', `bridge ${this.host.name}: stopped while reading its progress`, { bridge: this.host.name }))
+        reader.on(reader.events.CRASH, (e) => reject(e.payload.error))
         reader
           .run({
             autoCommit: false,
@@ -243,6 +247,7 @@ export class OutDirection implements Direction {
           .catch(reject)
       })
     } finally {
+      this.interruptRead = undefined
       await reader.disconnect().catch(() => undefined)
     }
     for (const a of this.acked.values()) {
