@@ -57,7 +57,11 @@ export class InDirection implements Direction {
         failure = err
       }
       if (host.stopping) break
-      if (this.localError) return host.fail(this.localError)
+      if (this.localError) {
+        // The log failed: a lasting failure (closed, bad record) stops the bridge; a passing one (I/O) is retried.
+        failure = this.localError
+        this.localError = undefined
+      }
       if (failure instanceof KafketteError && !failure.retriable) return host.fail(failure)
       const verdict = classify(failure)
       if (verdict.kind !== 'retry') return host.fail(new KafketteError('BRIDGE_CLUSTER_ERROR', `bridge ${host.name}: the cluster refused the bridge: ${describe(failure)}`, { bridge: host.name }, { cause: failure }))
@@ -135,7 +139,7 @@ export class InDirection implements Direction {
     try {
       await this.producer!.send(batch.topic, messages)
     } catch (err) {
-      // A local failure (closed log, bad record) is not the cluster's: the bridge stops on it.
+      // A failure of the log, not the cluster's: kept, as KafkaJS reports it wrapped in its crash.
       this.localError = err instanceof KafketteError ? err : new KafketteError('INVALID_RECORD', `bridge ${this.host.name}: ${describe(err)}`, { bridge: this.host.name, topic: batch.topic, partition: batch.partition }, { cause: err })
       throw err
     }
