@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { KafketteError, type ErrorCode } from '../errors.js'
+import { batchDamage, sealBatch } from '../storage/batch-codec.js'
 import { lastOffsetOf, recordKey } from '../storage/keys.js'
 import type { Store, StoreOp } from '../storage/store.js'
 import type { Clock } from '../util/clock.js'
@@ -22,6 +23,7 @@ import { Slicer } from '../util/yield.js'
 import { CompactionRules, type BatchRewrite, type CompactionEdges } from './compaction-rules.js'
 import type { CompactionReply, CompactionRequest, WorkerBatch } from './compaction-requests.js'
 import type { CompactionWorkerData } from './compaction-worker.js'
+import { corruptBatch } from './integrity.js'
 import type { Partition } from './partition.js'
 import { partitionStateOp } from './retention.js'
 import type { TopicConfig } from './topic-config.js'
@@ -243,6 +245,11 @@ async function* chunksOf(store: Store, part: Partition, from: number, end: numbe
       while (n < read.length && bytes < CHUNK_BYTES) bytes += read[n++]![1].length
       const entries = n === read.length ? read : read.slice(0, n)
       read = n === read.length ? [] : read.slice(n)
+      // Every batch is checked here, in the log's thread, before the rules (perhaps in the worker) decode it.
+      for (const [key, value] of entries) {
+        const damage = batchDamage(key, value)
+        if (damage !== undefined) throw await corruptBatch(store, part, key, damage)
+      }
       let packed = 0
       if (transfers) for (const [, value] of entries) if (!moves(value)) packed += value.length
       const chunk = packed > 0 ? new Uint8Array(packed) : undefined
@@ -327,7 +334,8 @@ export async function* compactionSteps(store: Store, part: Partition, config: To
         const bytes = Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.byteLength)
         step.bytesDelta += bytes.length
         stepBytes += bytes.length
-        step.ops.push({ type: 'put', key: v.last === b.last ? b.key : recordKey(part.topicId, part.index, v.last), value: bytes })
+        const key = v.last === b.last ? b.key : recordKey(part.topicId, part.index, v.last)
+        step.ops.push({ type: 'put', key, value: sealBatch(key, bytes) })
       }
       if (step.ops.length >= STEP_OPS || stepBytes >= STEP_BYTES) {
         step.ops.push(partitionStateOp(part, part.logStartOffset, end))

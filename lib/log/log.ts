@@ -3,7 +3,7 @@
 // db.batch() and offsets stay dense and rising in acknowledgement order.
 import { EventEmitter } from 'eventemitter3'
 import { KafketteError } from '../errors.js'
-import { concatBatches, decodeBatch, decodeValue, encodeValue } from '../storage/batch-codec.js'
+import { batchDamage, concatBatches, decodeBatch, decodeValue, encodeValue, sealBatch } from '../storage/batch-codec.js'
 import { FORMAT_VERSION, READABLE_FORMATS } from '../storage/format.js'
 import {
   lastOffsetOf,
@@ -26,11 +26,12 @@ import { Store, type StoreOp } from '../storage/store.js'
 import type { ConsumedMessage, Headers, Key, TopicDescription } from '../types.js'
 import type { Clock, TimerHandle } from '../util/clock.js'
 import type { ThreadPriority } from '../util/priority.js'
-import { assertTopicName, isPlainObject } from '../util/validate.js'
+import { assertPartitionNumber, assertTopicName, isPlainObject } from '../util/validate.js'
 import { yieldToEventLoop } from '../util/yield.js'
+import { corruptBatch, verifyPartition, type DamagedRange, type PartitionVerification, type VerifyReport } from './integrity.js'
 import { Partition } from './partition.js'
 import { CompactionStarved, CompactionThread, compactionSteps, InThreadRules, type RulesRunner } from './compaction.js'
-import { decodePartitionState, firstOffsetNotOlderThan, type LogStartTarget, offsetForTime, partitionSize, planLogStart } from './retention.js'
+import { decodePartitionState, firstOffsetNotOlderThan, partitionStateOp, type LogStartTarget, offsetForTime, partitionSize, planLogStart } from './retention.js'
 import { resolveTopicConfig, type TopicConfig } from './topic-config.js'
 
 /** Options of openLog. Give `dir` (on disk) or `memory: true`. */
@@ -112,6 +113,20 @@ export interface LogStartMoved {
   freedBytes: number
 }
 
+/** What truncateDamaged() did to a partition. */
+export interface TruncateResult {
+  topic: string
+  partition: number
+  /** False when the partition had no damage (nothing was changed). */
+  truncated: boolean
+  /** The high watermark after it: the first offset of the first damaged batch. */
+  highWatermark: number
+  /** Batches deleted: the damaged one and every one after it. */
+  removedBatches: number
+  /** The damage verify() found in the partition before it was truncated. */
+  damaged: DamagedRange[]
+}
+
 /** Events a Log emits. */
 export interface LogEvents {
   'topic.create': (topic: string) => void
@@ -180,7 +195,9 @@ export class CoreLog extends EventEmitter<LogEvents> {
         throw new KafketteError('LOG_FORMAT_TOO_NEW', `the log has format ${version}; this version of kafkette reads formats ${READABLE_FORMATS.join(', ')}`)
       }
       if (!READABLE_FORMATS.includes(version)) throw new KafketteError('LOG_CORRUPT', `unknown format version ${version}`)
-      this.format = version
+      // New batches carry a checksum an older version cannot read: mark the log so that one refuses it (format.ts).
+      if (version < FORMAT_VERSION) await store.write([{ type: 'put', key: FORMAT, value: encodeValue(FORMAT_VERSION) }], true)
+      this.format = FORMAT_VERSION
     }
     const nextIdBytes = await store.get(NEXT_TOPIC_ID)
     if (nextIdBytes) this.nextTopicId = decodeValue<number>(nextIdBytes)
@@ -626,8 +643,9 @@ export class CoreLog extends EventEmitter<LogEvents> {
       const written: Array<{ part: Partition; base: number; last: number; bytes: Buffer; count: number }> = []
       for (const [part, run] of byPartition) {
         const last = run.base + run.count - 1
-        const bytes = run.entries.length === 1 ? run.entries[0]!.bytes : concatBatches(run.entries.map((e) => e.bytes))
-        ops.push({ type: 'put', key: recordKey(part.topicId, part.index, last), value: bytes })
+        const key = recordKey(part.topicId, part.index, last)
+        const bytes = sealBatch(key, run.entries.length === 1 ? run.entries[0]!.bytes : concatBatches(run.entries.map((e) => e.bytes)))
+        ops.push({ type: 'put', key, value: bytes })
         if (run.maxTimestamp > part.maxTimestamp) {
           ops.push({ type: 'put', key: timeIndexKey(part.topicId, part.index, run.maxTimestamp, last), value: EMPTY })
         }
@@ -693,13 +711,22 @@ export class CoreLog extends EventEmitter<LogEvents> {
       let wanted = 1
       let batches = 0
       let bytes = 0
+      let previousLast: number | undefined
       while (out.length < maxRecords || bytes < minBytes) {
         const entries = await it.nextv(wanted)
         if (entries.length === 0) break
         for (const [key, value] of entries) {
           const last = lastOffsetOf(key)
           if (last >= part.highWatermark) return out
-          pushRecords(out, part, last, value, offset)
+          const damage = batchDamage(key, value)
+          if (damage !== undefined) throw await corruptBatch(this.store, part, key, damage, previousLast)
+          try {
+            pushRecords(out, part, last, value, offset)
+          } catch (err) {
+            if (err instanceof KafketteError && err.code === 'LOG_CORRUPT') throw await corruptBatch(this.store, part, key, err.message, previousLast, err)
+            throw err
+          }
+          previousLast = last
           bytes += value.length
         }
         batches += entries.length
@@ -711,6 +738,81 @@ export class CoreLog extends EventEmitter<LogEvents> {
       await it.close()
     }
     return out
+  }
+
+  // ── integrity ───────────────────────────────────────────────────────────────
+
+  /**
+   * Reads every batch of every partition (or of `topic`) and checks it: its CRC-32C, its
+   * decoding, offsets dense within it and rising across batches, and the time index.
+   * Resolves with a plain, JSON-serialisable report (see README, "Verifying a log");
+   * repairs nothing.
+   */
+  async verify(topic?: string): Promise<VerifyReport> {
+    this.assertOpen()
+    if (topic !== undefined) assertTopicName(topic)
+    const topics = topic !== undefined ? [this.requireTopic(topic)] : [...this.topics.values()].sort((a, b) => (a.name < b.name ? -1 : 1))
+    const partitions: PartitionVerification[] = []
+    for (const t of topics) for (const p of t.partitions) if (!p.deleted) partitions.push(await verifyPartition(this.store, p))
+    return {
+      ok: partitions.every((p) => p.damaged.length === 0 && p.timeIndex.length === 0),
+      dir: this.options.dir ?? null,
+      checkedAt: this.clock.now(),
+      partitions,
+    }
+  }
+
+  /**
+   * Truncates a damaged partition to its last sound batch, as Kafka's log recovery does:
+   * the first damaged batch and every batch after it are deleted, with their time-index
+   * entries, and the high watermark moves back to the first offset they held (those
+   * offsets are handed out again; a committed offset above it is then out of range).
+   * Resolves with what it did; a sound partition is left as it is (`truncated: false`).
+   */
+  async truncateDamaged(name: string, partition: number): Promise<TruncateResult> {
+    this.assertOpen()
+    assertTopicName(name)
+    assertPartitionNumber(partition)
+    return this.admin(() =>
+      this.exclusive(async () => {
+        const part = this.requirePartition(name, partition)
+        const report = await verifyPartition(this.store, part)
+        const first = report.damaged[0]
+        if (!first) return { topic: name, partition, truncated: false, highWatermark: part.highWatermark, removedBatches: 0, damaged: [] }
+        const from = first.fromOffset
+        const range = partitionRecordsRange(part.topicId, part.index)
+        const doomed = await this.store.keys({ gte: recordKey(part.topicId, part.index, from), lt: range.lt })
+        const index = await this.store.keys(partitionTimeIndexRange(part.topicId, part.index))
+        const ops: StoreOp[] = doomed.map((key) => ({ type: 'del', key }))
+        let maxTimestamp = -1
+        for (const key of index) {
+          const entry = parseTimeIndexKey(key)
+          if (entry.lastOffset >= from) ops.push({ type: 'del', key })
+          else maxTimestamp = Math.max(maxTimestamp, entry.maxTimestamp)
+        }
+        const logStartOffset = Math.min(part.logStartOffset, from)
+        ops.push(partitionStateOp(part, logStartOffset, from))
+        await this.store.write(ops, true)
+        part.logStartOffset = logStartOffset
+        part.highWatermark = from
+        part.maxTimestamp = maxTimestamp
+        part.sizeBytes = undefined
+        part.dropCache()
+        part.wake()
+        return { topic: name, partition, truncated: true, highWatermark: from, removedBatches: doomed.length, damaged: report.damaged }
+      }),
+    )
+  }
+
+  /** Runs `fn` with no append in flight and none starting until it ends. */
+  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.writing) await this.writing
+    const run = fn()
+    this.writing = run.then(
+      () => this.writeQueued(),
+      () => this.writeQueued(),
+    )
+    return run
   }
 
   // ── lifecycle ───────────────────────────────────────────────────────────────

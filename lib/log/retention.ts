@@ -18,6 +18,7 @@ import {
   timeIndexKey,
 } from '../storage/keys.js'
 import type { Store, StoreIterator, StoreOp } from '../storage/store.js'
+import { checkBatch } from './integrity.js'
 import type { Partition } from './partition.js'
 import { Slicer } from '../util/yield.js'
 
@@ -250,6 +251,7 @@ export async function offsetForTime(store: Store, part: Partition, timestamp: nu
       for (const [key, value] of entries) {
         const last = lastOffsetOf(key)
         if (last >= part.highWatermark) return null
+        await checkBatch(store, part, key, value)
         const b = decodeBatch(value)
         for (let i = 0, j = 0; i < b.count; i++, j += 4) {
           const offset = b.offsetDeltas ? last - b.offsetDeltas[i]! : last - (b.count - 1 - i)

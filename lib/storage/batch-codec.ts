@@ -1,5 +1,6 @@
 // The record-batch codec, the only importer of msgpackr. A batch (all records of one
-// send to one partition) is packed once: a version byte, then msgpack of
+// send to one partition) is packed once: a version byte, a CRC-32C (version 2, see
+// format.ts), then msgpack of
 //   [baseTimestamp, offsetDeltas | null, flat]
 // where flat holds, per record, [timestampDelta, key, value, headers] in a row. Sends
 // to one partition that share a store write are stored as one batch: their segments
@@ -9,7 +10,8 @@
 // last - offset of record i instead.
 import { Packr, RESERVE_START_SPACE } from 'msgpackr'
 import { KafketteError } from '../errors.js'
-import { BATCH_CODEC_VERSION } from './format.js'
+import { crc32c } from '../util/crc32c.js'
+import { BATCH_CODEC_VERSION, batchHeaderBytes } from './format.js'
 
 /** A record as it is handed to the codec. */
 export interface RecordInput {
@@ -69,31 +71,72 @@ export function encodeBatch(records: readonly RecordInput[], offsetDeltas: numbe
  * (writing nothing) for a value that cannot be stored.
  */
 export function encodeFlat(baseTimestamp: number, flat: unknown[], offsetDeltas: number[] | null = null): Buffer {
-  // msgpackr leaves the first byte free for the version, so the batch is never copied.
-  const bytes = packOrThrow([baseTimestamp, offsetDeltas, flat], 'a record value', RESERVE_START_SPACE | 1)
+  // msgpackr leaves the header's bytes free (version and checksum), so the batch is never copied.
+  const bytes = packOrThrow([baseTimestamp, offsetDeltas, flat], 'a record value', RESERVE_START_SPACE | HEADER)
   bytes[0] = BATCH_CODEC_VERSION
+  bytes.writeUInt32BE(0, 1)
   return bytes
 }
 
-/** Joins batches encoded by encodeBatch (dense offsets, in offset order) into one stored batch. */
+/** The header this version writes: the version byte and the CRC-32C. */
+const HEADER = batchHeaderBytes(BATCH_CODEC_VERSION)
+
+/** Joins batches encoded by encodeBatch (dense offsets, in offset order) into one stored batch (not yet sealed). */
 export function concatBatches(batches: readonly Buffer[]): Buffer {
-  let length = 1
-  for (const b of batches) length += b.length - 1
+  let length = HEADER
+  for (const b of batches) length += b.length - HEADER
   const out = Buffer.allocUnsafe(length)
   out[0] = BATCH_CODEC_VERSION
-  let at = 1
-  for (const b of batches) at += b.copy(out, at, 1)
+  out.writeUInt32BE(0, 1)
+  let at = HEADER
+  for (const b of batches) at += b.copy(out, at, HEADER)
   return out
 }
 
-/** Decodes a batch value written by encodeBatch or concatBatches. Throws LOG_CORRUPT for bytes it cannot read. */
+/**
+ * Writes the checksum of a batch about to be stored under `key`: the CRC-32C of the key
+ * (so a batch read under another key, another partition or offset, fails too) followed
+ * by the batch after its header. Call it last, once the key is known; returns `bytes`.
+ */
+export function sealBatch(key: Uint8Array, bytes: Buffer): Buffer {
+  bytes.writeUInt32BE(crc32c(bytes.subarray(HEADER), crc32c(key)), 1)
+  return bytes
+}
+
+/**
+ * Why a stored batch read under `key` is damaged (a checksum that does not match, an
+ * unknown version), or undefined when it is sound. A version-1 batch, written before
+ * batches carried a checksum, has nothing to check.
+ */
+export function batchDamage(key: Uint8Array, bytes: Uint8Array): string | undefined {
+  const version = bytes[0]
+  if (bytes.length === 0) return 'the record batch is empty'
+  const header = batchHeaderBytes(version!)
+  if (header === 0) return `the record batch has an unknown codec version ${String(version)}`
+  if (bytes.length <= header) return 'the record batch is shorter than its header'
+  if (header === 1) return undefined
+  const stored = ((bytes[1]! << 24) | (bytes[2]! << 16) | (bytes[3]! << 8) | bytes[4]!) >>> 0
+  const actual = crc32c(bytes.subarray(header), crc32c(key))
+  return stored === actual ? undefined : `the record batch fails its CRC-32C check (stored ${hex(stored)}, computed ${hex(actual)})`
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`
+}
+
+/**
+ * Decodes a batch value written by encodeBatch or concatBatches (any readable codec
+ * version). It does not check the checksum: bytes read from the store go through
+ * batchDamage first. Throws LOG_CORRUPT for bytes it cannot read.
+ */
 export function decodeBatch(bytes: Uint8Array): DecodedBatch {
-  if (bytes[0] !== BATCH_CODEC_VERSION) {
+  const header = batchHeaderBytes(bytes[0]!)
+  if (header === 0) {
     throw new KafketteError('LOG_CORRUPT', `a record batch has codec version ${String(bytes[0])}, expected ${BATCH_CODEC_VERSION}`)
   }
   let segments: unknown[]
   try {
-    segments = packr.unpackMultiple(bytes.subarray(1)) as unknown[]
+    segments = packr.unpackMultiple(bytes.subarray(header)) as unknown[]
   } catch (err) {
     throw new KafketteError('LOG_CORRUPT', 'a record batch cannot be decoded', {}, { cause: err })
   }
