@@ -1,5 +1,6 @@
 // The store: one abstract-level database (classic-level on disk, memory-level in
 // memory). The only importer of those packages; no LEVEL_* error code escapes it.
+import { mkdir, readdir, realpath } from 'node:fs/promises'
 import { ClassicLevel } from 'classic-level'
 import { MemoryLevel } from 'memory-level'
 import { KafketteError } from '../errors.js'
@@ -56,17 +57,50 @@ export class Store {
     private readonly clock: Clock,
   ) {}
 
-  /** Opens classic-level at `dir`, or memory-level when `dir` is undefined. */
+  /**
+   * Opens classic-level at `dir`, or memory-level when `dir` is undefined. On disk the
+   * directory is resolved to its real path first, and one path is open once per process
+   * (LevelDB's own lock tells processes apart, but not two opens in one process under
+   * two spellings). A directory holding LevelDB files but no CURRENT is refused before
+   * LevelDB sees it: LevelDB would create a new store there and delete the old tables.
+   */
   static async open(dir: string | undefined, clock: Clock, options: { maxOpenFiles?: number } = {}): Promise<Store> {
     const opts = { keyEncoding: 'buffer', valueEncoding: 'buffer' } as const
-    const db: Db = dir === undefined ? new MemoryLevel<Buffer, Buffer>(opts) : new ClassicLevel<Buffer, Buffer>(dir, opts)
-    try {
-      await db.open(dir === undefined ? {} : { maxOpenFiles: options.maxOpenFiles ?? MIN_OPEN_FILES })
-    } catch (err) {
-      throw mapError(err, dir ?? 'memory')
+    if (dir === undefined) {
+      const db = new MemoryLevel<Buffer, Buffer>(opts)
+      try {
+        await db.open()
+      } catch (err) {
+        throw mapError(err, 'memory')
+      }
+      return new Store(db, 'memory', clock)
     }
-    return new Store(db, dir === undefined ? 'memory' : 'disk', clock)
+    const real = await resolveDir(dir)
+    const held = openDirs()
+    if (held.has(real)) {
+      throw new KafketteError('LOG_LOCKED', `the log directory ${real} is already open in this process${real === dir ? '' : ` (given as ${dir})`}: close that log first, or share it`, { dir: real })
+    }
+    held.add(real)
+    try {
+      const existing = await inspectDir(real)
+      const db = new ClassicLevel<Buffer, Buffer>(real, opts)
+      try {
+        // Over an existing store, createIfMissing is off: LevelDB then never starts a new one there.
+        await db.open({ maxOpenFiles: options.maxOpenFiles ?? MIN_OPEN_FILES, createIfMissing: !existing })
+      } catch (err) {
+        throw mapError(err, real)
+      }
+      const store = new Store(db, 'disk', clock)
+      store.dir = real
+      return store
+    } catch (err) {
+      held.delete(real)
+      throw err
+    }
   }
+
+  /** On disk, the directory's real path (its lock in this process is released on close). */
+  dir: string | undefined
 
   async get(key: Buffer): Promise<Buffer | undefined> {
     try {
@@ -205,8 +239,59 @@ export class Store {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    await this.db.close()
+    try {
+      await this.db.close()
+    } finally {
+      if (this.dir !== undefined) openDirs().delete(this.dir)
+    }
   }
+}
+
+/**
+ * The real paths of the log directories open in this process. Kept on globalThis so
+ * that the ES module and CommonJS builds, both loaded in one process, share it.
+ */
+function openDirs(): Set<string> {
+  const g = globalThis as { [OPEN_DIRS]?: Set<string> }
+  return (g[OPEN_DIRS] ??= new Set<string>())
+}
+const OPEN_DIRS = Symbol.for('kafkette.openLogDirectories')
+
+/** Creates `dir` if missing and returns its real path (symlinks, `.`, `..` and trailing slashes resolved). */
+async function resolveDir(dir: string): Promise<string> {
+  try {
+    await mkdir(dir, { recursive: true })
+    return await realpath(dir)
+  } catch (err) {
+    throw new KafketteError('LOG_IO_ERROR', `the log directory ${dir} cannot be created or resolved: ${(err as Error).message}`, { dir }, { cause: err })
+  }
+}
+
+/** LevelDB's files: the manifest, tables (.ldb, or .sst from older versions) and write-ahead logs. */
+const STORE_FILE = /^(MANIFEST-\d+|\d+\.(ldb|sst|log))$/
+
+/**
+ * Whether `dir` holds a store (its CURRENT file). LevelDB files without a CURRENT are
+ * refused with LOG_CORRUPT, before anything in the directory is touched. Other files
+ * (LOCK and LOG, which any open leaves, or the application's own) do not count.
+ */
+async function inspectDir(dir: string): Promise<boolean> {
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch (err) {
+    throw new KafketteError('LOG_IO_ERROR', `the log directory ${dir} cannot be read: ${(err as Error).message}`, { dir }, { cause: err })
+  }
+  if (names.includes('CURRENT')) return true
+  const found = names.filter((n) => STORE_FILE.test(n))
+  if (found.length > 0) {
+    throw new KafketteError(
+      'LOG_CORRUPT',
+      `the log directory ${dir} holds store files (${found.slice(0, 3).join(', ')}${found.length > 3 ? ', …' : ''}) but no CURRENT file: it is not a store that can be opened, and a new one is not created over it (nothing was changed)`,
+      { dir },
+    )
+  }
+  return false
 }
 
 /** @internal A key after every key of a forward range: its upper bound, or one past every key space. */
