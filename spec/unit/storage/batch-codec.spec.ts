@@ -1,10 +1,12 @@
-// The record-batch codec: a version byte, records round-trip with their types, gaps
-// after compaction, and refusals of values that cannot be stored.
+// The record-batch codec: a version byte and a CRC-32C, records round-trip with their
+// types, gaps after compaction, refusals of values that cannot be stored, damage found,
+// and version-1 batches (no checksum) still read.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { KafketteError } from '../../../lib/index.js'
-import { concatBatches, decodeBatch, encodeBatch, type RecordInput } from '../../../lib/storage/batch-codec.js'
-import { BATCH_CODEC_VERSION } from '../../../lib/storage/format.js'
+import { batchDamage, concatBatches, decodeBatch, encodeBatch, sealBatch, type RecordInput } from '../../../lib/storage/batch-codec.js'
+import { BATCH_CODEC_VERSION, batchHeaderBytes } from '../../../lib/storage/format.js'
+import { recordKey } from '../../../lib/storage/keys.js'
 
 const record = fc.record({
   key: fc.oneof(fc.constant(null), fc.string(), fc.uint8Array().map((b) => Buffer.from(b))),
@@ -73,5 +75,43 @@ describe('batch codec', () => {
     expect(() => decodeBatch(Buffer.of(99, 1, 2))).toThrow(/LOG_CORRUPT/)
     expect(() => decodeBatch(Buffer.of(BATCH_CODEC_VERSION, 0xc1))).toThrow(/LOG_CORRUPT/)
     expect(() => decodeBatch(Buffer.of(BATCH_CODEC_VERSION, 0x01))).toThrow(/LOG_CORRUPT/)
+  })
+
+  it('seals a batch under its key: any flipped bit of the key or the bytes is damage, never a wrong value', () => {
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1, maxLength: 8 }), fc.nat(), fc.nat(7), (records: RecordInput[], at, bit) => {
+        const key = recordKey(3, 1, 41)
+        const bytes = sealBatch(key, encodeBatch(records).bytes)
+        expect(batchDamage(key, bytes)).toBeUndefined()
+        const flipped = Buffer.from(bytes)
+        const i = 1 + (at % (flipped.length - 1))
+        flipped[i]! ^= 1 << bit
+        expect(batchDamage(key, flipped)).toMatch(/CRC-32C/)
+        expect(batchDamage(recordKey(3, 1, 41 + 2 ** (at % 40)), bytes)).toMatch(/CRC-32C/)
+        expect(batchDamage(recordKey(3, 2, 41), bytes)).toMatch(/CRC-32C/)
+      }),
+    )
+  })
+
+  it('seals joined batches over the joined bytes', () => {
+    const key = recordKey(1, 0, 3)
+    const joined = sealBatch(key, concatBatches([encodeBatch([{ key: 'a', value: 1, headers: null, timestamp: 5 }]).bytes, encodeBatch([{ key: 'b', value: 2, headers: null, timestamp: 6 }]).bytes]))
+    expect(batchDamage(key, joined)).toBeUndefined()
+    expect(decodeBatch(joined).count).toBe(2)
+  })
+
+  it('reads a version-1 batch (written before batches had a checksum) and has nothing to check in it', () => {
+    const v2 = encodeBatch([{ key: 'k', value: { a: 1 }, headers: null, timestamp: 7 }]).bytes
+    const v1 = Buffer.concat([Buffer.of(1), v2.subarray(batchHeaderBytes(2))])
+    expect(batchDamage(recordKey(1, 0, 0), v1)).toBeUndefined()
+    const b = decodeBatch(v1)
+    expect([b.baseTimestamp, b.flat[1], b.flat[2]]).toEqual([7, 'k', { a: 1 }])
+  })
+
+  it('names an unknown version, an empty value and one shorter than its header', () => {
+    const key = recordKey(1, 0, 0)
+    expect(batchDamage(key, Buffer.of(9, 1, 2, 3, 4, 5))).toMatch(/unknown codec version 9/)
+    expect(batchDamage(key, Buffer.alloc(0))).toMatch(/empty/)
+    expect(batchDamage(key, Buffer.of(2, 0, 0))).toMatch(/shorter than its header/)
   })
 })
