@@ -88,6 +88,11 @@ export class Store {
         // Over an existing store, createIfMissing is off: LevelDB then never starts a new one there.
         await db.open({ maxOpenFiles: options.maxOpenFiles ?? MIN_OPEN_FILES, createIfMissing: !existing })
       } catch (err) {
+        // A CURRENT naming a manifest that is gone is damage, not a passing I/O failure.
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause
+        if (existing && cause?.code === 'LEVEL_IO_ERROR' && /MANIFEST-\d+: No such file/.test(cause.message ?? '')) {
+          throw new KafketteError('LOG_CORRUPT', `the log directory ${real} cannot be opened: ${cause.message} (its CURRENT file names a manifest that is missing)`, { dir: real }, { cause: err })
+        }
         throw mapError(err, real)
       }
       const store = new Store(db, 'disk', clock)

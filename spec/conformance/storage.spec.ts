@@ -1,6 +1,8 @@
 // What a log directory guarantees: one owner process (LOG_LOCKED), a format version it
 // refuses when newer (LOG_FORMAT_TOO_NEW), a refusal to treat foreign data as a log
 // (LOG_CORRUPT), and opening in O(partitions).
+import { readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { basename, join, relative } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import { describe, expect, it } from 'vitest'
 import { openLog, KafketteError } from '../../lib/index.js'
@@ -15,6 +17,16 @@ async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
     () => undefined,
     (err: unknown) => (err instanceof KafketteError ? err.code : String(err)),
   )
+}
+
+/** Every file of a directory with its size and modification time. */
+function listing(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .map((name) => {
+      const st = statSync(join(dir, name))
+      return `${name} ${st.size} ${st.mtimeMs}`
+    })
 }
 
 describe('a log directory', () => {
@@ -42,6 +54,58 @@ describe('a log directory', () => {
     const again = await openLog({ dir })
     expect(again.formatVersion).toBe(FORMAT_VERSION)
     await again.close()
+  })
+
+  it('is one log whatever path reaches it: a second open under another spelling is LOG_LOCKED, not retriable, naming the directory', async () => {
+    const dir = tempDir()
+    const real = realpathSync(dir)
+    const link = join(tempDir(), 'link')
+    symlinkSync(dir, link)
+    const aliases = [dir + '/', dir + '/.', join(dir, '..', basename(dir)), relative(process.cwd(), dir), link, link + '/']
+    const log = await openLog({ dir })
+    for (const alias of aliases) {
+      const err = await openLog({ dir: alias }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(err, alias).toBeInstanceOf(KafketteError)
+      expect((err as KafketteError).code).toBe('LOG_LOCKED')
+      expect((err as KafketteError).retriable).toBe(false)
+      expect((err as KafketteError).message).toContain(`${real} is already open in this process`)
+    }
+    // another process, through the symlink
+    expect(JSON.parse(await runFixture('open-and-report.mjs', [link]))).toMatchObject({ ok: false, code: 'LOG_LOCKED' })
+    await log.close()
+    const again = await openLog({ dir: link })
+    expect(await codeOf(openLog({ dir }))).toBe('LOG_LOCKED')
+    await again.close()
+  })
+
+  it('refuses LevelDB files without CURRENT (LOG_CORRUPT) and touches nothing', async () => {
+    const dir = tempDir()
+    let log = await openLog({ dir })
+    await log.createTopic('t')
+    await log.producer().send('t', Array.from({ length: 2000 }, (_, i) => ({ value: `record ${i}` })))
+    await log.close()
+    rmSync(join(dir, 'CURRENT'))
+    const before = listing(dir)
+    const err = await openLog({ dir }).then(
+      () => undefined,
+      (e: unknown) => e as KafketteError,
+    )
+    expect(err?.code).toBe('LOG_CORRUPT')
+    expect(err?.message).toMatch(/holds store files .* but no CURRENT file/)
+    expect(listing(dir)).toEqual(before)
+    // a CURRENT naming no manifest is refused too
+    writeFileSync(join(dir, 'CURRENT'), 'MANIFEST-999999\n')
+    expect(await codeOf(openLog({ dir }))).toBe('LOG_CORRUPT')
+    writeFileSync(join(dir, 'CURRENT'), 'garbage')
+    expect(await codeOf(openLog({ dir }))).toBe('LOG_CORRUPT')
+    // an empty directory, or one with only the files a failed open leaves, is a new log
+    const empty = tempDir()
+    writeFileSync(join(empty, 'LOG'), '')
+    log = await openLog({ dir: empty })
+    await log.close()
   })
 
   it('refuses a newer format (LOG_FORMAT_TOO_NEW) and foreign data (LOG_CORRUPT)', async () => {
