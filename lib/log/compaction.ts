@@ -338,6 +338,7 @@ export async function* compactionSteps(store: Store, part: Partition, config: To
         step.ops.push({ type: 'put', key, value: sealBatch(key, bytes) })
       }
       if (step.ops.length >= STEP_OPS || stepBytes >= STEP_BYTES) {
+        part.compacted = true
         step.ops.push(partitionStateOp(part, part.logStartOffset, end))
         yield step
         step = { ops: [], removedRecords: 0, bytesDelta: 0 }
@@ -346,6 +347,7 @@ export async function* compactionSteps(store: Store, part: Partition, config: To
     }
   }
   if (step.ops.length > 0) {
+    part.compacted = true
     step.ops.push(partitionStateOp(part, part.logStartOffset, end))
     yield step
   }

@@ -81,7 +81,8 @@ export async function corruptBatch(store: Store, part: Partition, key: Buffer, r
 /**
  * Reads every batch of `part` below its high watermark: each checksum, each batch's
  * decoding, offsets dense within a batch (its record count fits between the batch before
- * and its last offset) and rising across batches, and the time index (rising, and below
+ * and its last offset) and rising across batches, with no gap between batches unless
+ * compaction made it, no batch missing below the high watermark, and the time index (rising, and below
  * the high watermark). It yields to the event loop between slices.
  */
 export async function verifyPartition(store: Store, part: Partition): Promise<PartitionVerification> {
@@ -97,6 +98,7 @@ export async function verifyPartition(store: Store, part: Partition): Promise<Pa
     timeIndex: [],
   }
   const slicer = new Slicer()
+  const dense = !part.compacted
   let previousLast = -1
   const damage = (from: number, to: number, reason: string): void => {
     out.damaged.push({ topic: part.topic, partition: part.index, fromOffset: from, toOffset: to, reason })
@@ -145,6 +147,9 @@ export async function verifyPartition(store: Store, part: Partition): Promise<Pa
         if (count === 0 || !rising || offsets[0]! <= previousLast || offsets[count - 1] !== last) {
           damage(from, last, `the batch's ${count} records do not fit at offsets ${from} to ${last}`)
         } else {
+          // Without compaction batches follow one another: a gap is batches the store lost.
+          const expected = previousLast < 0 ? part.logStartOffset : previousLast + 1
+          if (dense && offsets[0]! > expected) damage(expected, offsets[0]! - 1, `no batch holds offsets ${expected} to ${offsets[0]! - 1}`)
           out.records += offsets.filter((o) => o >= part.logStartOffset).length
           if (value[0] !== 1) out.checksummed++
         }
@@ -154,6 +159,8 @@ export async function verifyPartition(store: Store, part: Partition): Promise<Pa
   } finally {
     await it.close()
   }
+  const end = Math.max(part.logStartOffset, previousLast + 1)
+  if (dense && end < part.highWatermark) damage(end, part.highWatermark - 1, `no batch holds offsets ${end} to ${part.highWatermark - 1}, below the high watermark`)
   const index = store.keyIterator(partitionTimeIndexRange(part.topicId, part.index))
   try {
     let prev: { maxTimestamp: number; lastOffset: number } | undefined

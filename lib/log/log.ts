@@ -237,7 +237,9 @@ export class CoreLog extends EventEmitter<LogEvents> {
     const logStartOffset = stored.logStartOffset
     const highWatermark = Math.max(last ? lastOffsetOf(last[0]) + 1 : 0, logStartOffset, stored.highWatermark)
     const maxTimestamp = index_ ? parseTimeIndexKey(index_[0]).maxTimestamp : -1
-    return new Partition(topic, topicId, index, logStartOffset, highWatermark, maxTimestamp)
+    const part = new Partition(topic, topicId, index, logStartOffset, highWatermark, maxTimestamp)
+    part.compacted = stored.compacted
+    return part
   }
 
   // ── topics ──────────────────────────────────────────────────────────────────
@@ -702,9 +704,14 @@ export class CoreLog extends EventEmitter<LogEvents> {
     // watermark): opening a store iterator costs as much as reading a few batches, so one
     // iterator per batch would halve a catching-up reader's throughput. Each chunk asks for
     // as many batches as the ones read so far suggest.
+    // The iterator reads a snapshot: nothing at or above `end` is in it.
+    const end = part.highWatermark
+    // Without compaction a partition's batches follow one another with no gap: one the
+    // reader does not find (a damaged store can lose an entry and say nothing) is damage.
+    const dense = !part.compacted
     const it = this.store.iterator({
       gte: recordKey(part.topicId, part.index, offset),
-      lt: recordKey(part.topicId, part.index, part.highWatermark),
+      lt: recordKey(part.topicId, part.index, end),
       highWaterMarkBytes: Math.max(minBytes, 16 * 1024),
     })
     try {
@@ -714,17 +721,24 @@ export class CoreLog extends EventEmitter<LogEvents> {
       let previousLast: number | undefined
       while (out.length < maxRecords || bytes < minBytes) {
         const entries = await it.nextv(wanted)
-        if (entries.length === 0) break
+        if (entries.length === 0) {
+          if (dense && (previousLast ?? offset - 1) < end - 1 && !part.deleted) throw missingBatches(part, (previousLast ?? offset - 1) + 1, end - 1)
+          break
+        }
         for (const [key, value] of entries) {
           const last = lastOffsetOf(key)
-          if (last >= part.highWatermark) return out
+          if (last >= end) return out
           const damage = batchDamage(key, value)
           if (damage !== undefined) throw await corruptBatch(this.store, part, key, damage, previousLast)
+          let first: number
           try {
-            pushRecords(out, part, last, value, offset)
+            first = pushRecords(out, part, last, value, offset)
           } catch (err) {
             if (err instanceof KafketteError && err.code === 'LOG_CORRUPT') throw await corruptBatch(this.store, part, key, err.message, previousLast, err)
             throw err
+          }
+          if (dense && (previousLast === undefined ? first > offset : first !== previousLast + 1) && first > part.logStartOffset) {
+            throw missingBatches(part, previousLast === undefined ? offset : previousLast + 1, first - 1)
           }
           previousLast = last
           bytes += value.length
@@ -877,7 +891,17 @@ const EMPTY = Buffer.alloc(0)
  */
 export const FETCH_BYTES = 256 * 1024
 
-function pushRecords(out: ConsumedMessage[], part: Partition, lastOffset: number, bytes: Buffer, from: number): void {
+/** LOG_CORRUPT for offsets of a partition that never was compacted, missing from the store. */
+function missingBatches(part: Partition, from: number, to: number): KafketteError {
+  return new KafketteError(
+    'LOG_CORRUPT',
+    `${part.topic}/${part.index}: the records at offsets ${from} to ${to} are missing from the store, below the high watermark ${part.highWatermark}; log.verify() reports every damaged range and log.truncateDamaged() drops it and what follows`,
+    { topic: part.topic, partition: part.index, offset: from, lastOffset: to },
+  )
+}
+
+/** Appends the records of a batch at or after `from` to `out`; returns the offset of the batch's first record. */
+function pushRecords(out: ConsumedMessage[], part: Partition, lastOffset: number, bytes: Buffer, from: number): number {
   const batch = decodeBatch(bytes)
   const { flat, count, offsetDeltas, baseTimestamp } = batch
   const topic = part.topic
@@ -896,4 +920,5 @@ function pushRecords(out: ConsumedMessage[], part: Partition, lastOffset: number
       timestamp: baseTimestamp + (flat[j] as number),
     })
   }
+  return offsetDeltas ? lastOffset - offsetDeltas[0]! : lastOffset - (count - 1)
 }

@@ -21,6 +21,8 @@ export class Partition {
   maxTimestamp: number
   /** The bytes of its stored batches, once counted (see retention.ts partitionSize). */
   sizeBytes: number | undefined
+  /** Set once compaction has removed records (stored with the partition's state): its batches may then have gaps between them. */
+  compacted = false
   /** Set once the topic is deleted. */
   deleted = false
   /** The newest batches, oldest first, contiguous up to the high watermark. */

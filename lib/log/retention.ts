@@ -30,17 +30,20 @@ import { Slicer } from '../util/yield.js'
 export interface PartitionState {
   logStartOffset: number
   highWatermark?: number
+  /** Set once compaction has removed records: gaps between batches are then expected, and readers do not count them as damage. */
+  compacted?: boolean
 }
 
 /** Reads a partition's stored state. */
 export function decodePartitionState(bytes: Buffer | undefined): Required<PartitionState> {
   const state = bytes ? decodeValue<PartitionState>(bytes) : { logStartOffset: 0 }
-  return { logStartOffset: state.logStartOffset, highWatermark: state.highWatermark ?? 0 }
+  return { logStartOffset: state.logStartOffset, highWatermark: state.highWatermark ?? 0, compacted: state.compacted === true }
 }
 
 /** The op that stores a partition's state. */
 export function partitionStateOp(part: Partition, logStartOffset: number, highWatermark: number): StoreOp {
-  return { type: 'put', key: partitionStateKey(part.topicId, part.index), value: encodeValue({ logStartOffset, highWatermark } satisfies PartitionState) }
+  const state: PartitionState = part.compacted ? { logStartOffset, highWatermark, compacted: true } : { logStartOffset, highWatermark }
+  return { type: 'put', key: partitionStateKey(part.topicId, part.index), value: encodeValue(state) }
 }
 
 /** The bytes a partition's batches take in the store (values), counted once and kept up to date after. */

@@ -139,7 +139,41 @@ describe.each(stores)('integrity on $name', (store) => {
     const [key, value] = (await batches(log))[1]!
     await log.store.write([{ type: 'del', key }, { type: 'put', key: recordKey(topic.id, 0, 4), value }])
     const report = await log.verify()
-    expect(report.partitions[0]!.damaged).toEqual([{ topic: 't', partition: 0, fromOffset: 3, toOffset: 4, reason: expect.stringMatching(/CRC-32C/) }])
+    expect(report.partitions[0]!.damaged).toEqual([
+      { topic: 't', partition: 0, fromOffset: 3, toOffset: 4, reason: expect.stringMatching(/CRC-32C/) },
+      { topic: 't', partition: 0, fromOffset: 5, toOffset: 5, reason: 'no batch holds offsets 5 to 5' },
+    ])
+    await log.close()
+  })
+
+  it('a batch the store lost is LOG_CORRUPT for a reader, never silently fewer records', async () => {
+    const log = await threeBatches(make)
+    const all = await batches(log)
+    await log.store.write([{ type: 'del', key: all[1]![0] }])
+    log.topics.get('t')!.partitions[0]!.dropCache()
+    const c = log.consumer({ fromBeginning: true })
+    c.assign([{ topic: 't', partition: 0 }])
+    const err = await errorOf(c.poll({ timeoutMs: 0, maxRecords: 100 }))
+    expect(err.code).toBe('LOG_CORRUPT')
+    expect(err.message).toMatch(/t\/0: the records at offsets 3 to 5 are missing/)
+    expect((await log.verify()).partitions[0]!.damaged.map((d) => [d.fromOffset, d.toOffset])).toEqual([[3, 5]])
+    // the newest batch lost: the high watermark says records are missing
+    await log.store.write([{ type: 'del', key: all[2]![0] }])
+    const reader = log.consumer({})
+    reader.assign([{ topic: 't', partition: 0 }])
+    reader.seek({ topic: 't', partition: 0, offset: 6 })
+    expect((await errorOf(reader.poll({ timeoutMs: 0 }))).message).toMatch(/offsets 6 to 8 are missing/)
+    expect(await log.truncateDamaged('t', 0)).toMatchObject({ truncated: true, highWatermark: 3, removedBatches: 0 })
+    await log.close()
+  })
+
+  it('a compacted partition has gaps that are not damage', async () => {
+    const log = await threeBatches(make)
+    await log.compact('t')
+    expect((await log.verify()).ok).toBe(true)
+    const c = log.consumer({ fromBeginning: true })
+    c.assign([{ topic: 't', partition: 0 }])
+    expect((await c.poll({ timeoutMs: 0 })).map((m) => m.offset)).toEqual([6, 7, 8])
     await log.close()
   })
 })
