@@ -2,6 +2,7 @@
 export { openLog, Log } from './client/log.js'
 export type { OpenLogOptions, LogEvents, CompactionResult, TruncateResult } from './log/log.js'
 export type { VerifyReport, PartitionVerification, DamagedRange } from './log/integrity.js'
+export type { WalRecovery } from './storage/wal.js'
 export type { ThreadPriority } from './util/priority.js'
 export { Producer } from './client/producer.js'
 export type { ProducerOptions } from './client/producer.js'

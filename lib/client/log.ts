@@ -116,5 +116,7 @@ export async function openLog(options: OpenLogOptions): Promise<Log> {
     await store.close()
     throw err
   }
+  // On the next turn, so that a listener added as openLog resolves hears it.
+  if (store.recovery.length > 0) setImmediate(() => log.emit('log.recovery', [...store.recovery]))
   return log
 }

@@ -107,7 +107,16 @@ export async function verifyPartition(store: Store, part: Partition): Promise<Pa
   const it = store.iterator({ gte: recordKey(part.topicId, part.index, 0), lt: range.lt })
   try {
     for (;;) {
-      const entries = await it.nextv(64)
+      let entries: Array<[Buffer, Buffer]>
+      try {
+        entries = await it.nextv(64)
+      } catch (err) {
+        if (!(err instanceof KafketteError && err.code === 'LOG_CORRUPT')) throw err
+        // The store cannot read on from here (a damaged table block): all after it is in doubt.
+        const from = Math.max(part.logStartOffset, previousLast + 1)
+        damage(from, Math.max(from, part.highWatermark - 1), `the store cannot read on past offset ${previousLast}: ${err.message}`)
+        return out
+      }
       if (entries.length === 0) break
       await slicer.next()
       for (const [key, value] of entries) {
@@ -165,7 +174,14 @@ export async function verifyPartition(store: Store, part: Partition): Promise<Pa
   try {
     let prev: { maxTimestamp: number; lastOffset: number } | undefined
     for (;;) {
-      const keys = await index.nextv(256)
+      let keys: Buffer[]
+      try {
+        keys = await index.nextv(256)
+      } catch (err) {
+        if (!(err instanceof KafketteError && err.code === 'LOG_CORRUPT')) throw err
+        out.timeIndex.push(`the store cannot read the time index on: ${err.message}`)
+        break
+      }
       if (keys.length === 0) break
       await slicer.next()
       for (const key of keys) {

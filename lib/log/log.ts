@@ -23,6 +23,7 @@ import {
   SPACE_TIME_INDEX,
 } from '../storage/keys.js'
 import { Store, type StoreOp } from '../storage/store.js'
+import type { WalRecovery } from '../storage/wal.js'
 import type { ConsumedMessage, Headers, Key, TopicDescription } from '../types.js'
 import type { Clock, TimerHandle } from '../util/clock.js'
 import type { ThreadPriority } from '../util/priority.js'
@@ -78,6 +79,8 @@ interface StoredTopic {
   id: number
   partitions: number
   config: TopicConfig
+  /** The topic's name, as its key says it (format 2 on): a damaged key is then found. */
+  name?: string
 }
 
 /** One encoded batch for one partition, queued for the next write. */
@@ -136,6 +139,13 @@ export interface LogEvents {
   'log.start': (event: LogStartMoved) => void
   /** A background run of retention (and of compaction, for compacted topics) finished; it runs again at the next interval. */
   'retention.run': (event: { durationMs: number }) => void
+  /**
+   * Opening the log dropped part of the store's write-ahead log: a write cut off by a
+   * crash (never acknowledged unless it was the last before a power loss without `sync`),
+   * or damaged blocks. Emitted once, on the turn after openLog resolves; `log.recovered`
+   * keeps the same list.
+   */
+  'log.recovery': (dropped: WalRecovery[]) => void
   /** A background retention run failed (it runs again at the next interval). */
   'retention.error': (error: unknown) => void
   close: () => void
@@ -177,6 +187,11 @@ export class CoreLog extends EventEmitter<LogEvents> {
     this.nextTopicId = 1
   }
 
+  /** What opening dropped from the store's write-ahead log (see the 'log.recovery' event); empty when nothing. */
+  get recovered(): readonly WalRecovery[] {
+    return this.store.recovery
+  }
+
   /** @internal Reads the format, the topics and each partition's offsets: O(partitions) seeks. */
   async load(): Promise<void> {
     const store = this.store
@@ -208,11 +223,19 @@ export class CoreLog extends EventEmitter<LogEvents> {
         if (entries.length === 0) break
         for (const [key, value] of entries) {
           const name = Buffer.from(key.subarray(1)).toString('utf8')
-          const stored = decodeValue<StoredTopic>(value)
-          if (!stored || typeof stored.id !== 'number' || typeof stored.partitions !== 'number') {
-            throw new KafketteError('LOG_CORRUPT', `topic ${name} has an unreadable description`, { topic: name })
+          let stored: StoredTopic
+          let config: TopicConfig
+          try {
+            stored = decodeValue<StoredTopic>(value)
+            if (!stored || typeof stored.id !== 'number' || typeof stored.partitions !== 'number') throw new Error('its fields are missing')
+            // Since format 2 the description holds the name too: a damaged key is then found.
+            if (stored.name !== undefined && stored.name !== name) throw new Error(`it names topic ${JSON.stringify(stored.name)}`)
+            assertTopicName(name)
+            config = resolveTopicConfig(name, stored.config)
+          } catch (err) {
+            throw new KafketteError('LOG_CORRUPT', `topic ${JSON.stringify(name)} has an unreadable description (${err instanceof Error ? err.message : String(err)})`, { topic: name }, { cause: err })
           }
-          const topic: Topic = { name, id: stored.id, config: resolveTopicConfig(name, stored.config), partitions: [] }
+          const topic: Topic = { name, id: stored.id, config, partitions: [] }
           for (let p = 0; p < stored.partitions; p++) topic.partitions.push(await this.loadPartition(name, stored.id, p))
           this.topics.set(name, topic)
         }
@@ -258,7 +281,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
       if (this.topics.has(name)) throw new KafketteError('TOPIC_ALREADY_EXISTS', `topic ${name} already exists`, { topic: name })
       const id = this.nextTopicId
       await this.store.write([
-        { type: 'put', key: topicKey(name), value: encodeValue({ id, partitions, config } satisfies StoredTopic) },
+        { type: 'put', key: topicKey(name), value: encodeValue({ id, partitions, config, name } satisfies StoredTopic) },
         { type: 'put', key: NEXT_TOPIC_ID, value: encodeValue(id + 1) },
       ], this.options.sync ?? false)
       this.nextTopicId = id + 1
@@ -303,7 +326,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
         throw new KafketteError('INVALID_PARTITIONS', `the new partition count must be an integer above ${topic.partitions.length}, got ${String(count)}`, { topic: name })
       }
       await this.store.write([
-        { type: 'put', key: topicKey(name), value: encodeValue({ id: topic.id, partitions: count, config: topic.config } satisfies StoredTopic) },
+        { type: 'put', key: topicKey(name), value: encodeValue({ id: topic.id, partitions: count, config: topic.config, name } satisfies StoredTopic) },
       ], this.options.sync ?? false)
       for (let p = topic.partitions.length; p < count; p++) topic.partitions.push(new Partition(name, topic.id, p, 0, 0, -1))
     })
@@ -318,7 +341,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
       const topic = this.requireTopic(name)
       const config = resolveTopicConfig(name, changes, topic.config)
       await this.store.write([
-        { type: 'put', key: topicKey(name), value: encodeValue({ id: topic.id, partitions: topic.partitions.length, config } satisfies StoredTopic) },
+        { type: 'put', key: topicKey(name), value: encodeValue({ id: topic.id, partitions: topic.partitions.length, config, name } satisfies StoredTopic) },
       ], this.options.sync ?? false)
       topic.config = config
       return { ...config }
@@ -720,7 +743,13 @@ export class CoreLog extends EventEmitter<LogEvents> {
       let bytes = 0
       let previousLast: number | undefined
       while (out.length < maxRecords || bytes < minBytes) {
-        const entries = await it.nextv(wanted)
+        let entries: Array<[Buffer, Buffer]>
+        try {
+          entries = await it.nextv(wanted)
+        } catch (err) {
+          if (err instanceof KafketteError && err.code === 'LOG_CORRUPT') throw unreadable(part, (previousLast ?? offset - 1) + 1, err)
+          throw err
+        }
         if (entries.length === 0) {
           if (dense && (previousLast ?? offset - 1) < end - 1 && !part.deleted) throw missingBatches(part, (previousLast ?? offset - 1) + 1, end - 1)
           break
@@ -890,6 +919,16 @@ const EMPTY = Buffer.alloc(0)
  * every garbage collection slow.
  */
 export const FETCH_BYTES = 256 * 1024
+
+/** LOG_CORRUPT for a partition the store cannot read on from `from` (a damaged table block). */
+function unreadable(part: Partition, from: number, cause: KafketteError): KafketteError {
+  return new KafketteError(
+    'LOG_CORRUPT',
+    `${part.topic}/${part.index}: the store cannot read the records from offset ${from} on (${cause.message}); log.verify() reports every damaged range and log.truncateDamaged() drops it and what follows`,
+    { topic: part.topic, partition: part.index, offset: from },
+    { cause },
+  )
+}
 
 /** LOG_CORRUPT for offsets of a partition that never was compacted, missing from the store. */
 function missingBatches(part: Partition, from: number, to: number): KafketteError {

@@ -160,15 +160,33 @@ export function decodeBatch(bytes: Uint8Array): DecodedBatch {
   return { baseTimestamp, offsetDeltas: null, flat, count: flat.length >> 2 }
 }
 
-/** Encodes a small structured value (topic metadata, partition state, committed offsets). */
+/**
+ * Opens a small value that carries a checksum (format 2): 0xc1, a byte msgpack never
+ * uses, so a value written before (plain msgpack) is told apart by its first byte.
+ */
+const CHECKED_VALUE = 0xc1
+
+/**
+ * Encodes a small structured value (topic metadata, partition state, committed offsets):
+ * 0xc1, the CRC-32C of what follows (u32 BE), then msgpack.
+ */
 export function encodeValue(value: unknown): Buffer {
-  return packOrThrow(value, 'a value')
+  const bytes = packOrThrow(value, 'a value', RESERVE_START_SPACE | 5)
+  bytes[0] = CHECKED_VALUE
+  bytes.writeUInt32BE(crc32c(bytes.subarray(5)), 1)
+  return bytes
 }
 
-/** Decodes a value written by encodeValue. Throws LOG_CORRUPT for bytes it cannot read. */
+/** Decodes a value written by encodeValue (or, without a checksum, before format 2). Throws LOG_CORRUPT for bytes it cannot read or whose checksum fails. */
 export function decodeValue<T>(bytes: Uint8Array): T {
+  let body = bytes
+  if (bytes[0] === CHECKED_VALUE) {
+    const stored = bytes.length >= 5 ? ((bytes[1]! << 24) | (bytes[2]! << 16) | (bytes[3]! << 8) | bytes[4]!) >>> 0 : -1
+    body = bytes.subarray(5)
+    if (stored !== crc32c(body)) throw new KafketteError('LOG_CORRUPT', 'a stored value fails its CRC-32C check')
+  }
   try {
-    return packr.unpack(bytes) as T
+    return packr.unpack(body) as T
   } catch (err) {
     throw new KafketteError('LOG_CORRUPT', 'a stored value cannot be decoded', {}, { cause: err })
   }

@@ -5,6 +5,7 @@ import { ClassicLevel } from 'classic-level'
 import { MemoryLevel } from 'memory-level'
 import { KafketteError } from '../errors.js'
 import type { Clock } from '../util/clock.js'
+import { newestWal, scanWal, type WalRecovery } from './wal.js'
 
 /** One put or del of a db.batch(). */
 export type StoreOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer }
@@ -83,6 +84,7 @@ export class Store {
     held.add(real)
     try {
       const existing = await inspectDir(real)
+      const recovery = existing ? await walRecovery(real) : []
       const db = new ClassicLevel<Buffer, Buffer>(real, opts)
       try {
         // Over an existing store, createIfMissing is off: LevelDB then never starts a new one there.
@@ -97,6 +99,7 @@ export class Store {
       }
       const store = new Store(db, 'disk', clock)
       store.dir = real
+      store.recovery = recovery
       return store
     } catch (err) {
       held.delete(real)
@@ -106,6 +109,8 @@ export class Store {
 
   /** On disk, the directory's real path (its lock in this process is released on close). */
   dir: string | undefined
+  /** What opening dropped from the write-ahead log (a torn last write, damaged blocks); empty when nothing. */
+  recovery: WalRecovery[] = []
 
   async get(key: Buffer): Promise<Buffer | undefined> {
     try {
@@ -269,6 +274,16 @@ async function resolveDir(dir: string): Promise<string> {
     return await realpath(dir)
   } catch (err) {
     throw new KafketteError('LOG_IO_ERROR', `the log directory ${dir} cannot be created or resolved: ${(err as Error).message}`, { dir }, { cause: err })
+  }
+}
+
+/** What LevelDB will drop from the newest write-ahead log of `dir` when it opens; a file it cannot read is left to LevelDB. */
+async function walRecovery(dir: string): Promise<WalRecovery[]> {
+  try {
+    const file = await newestWal(dir)
+    return file === undefined ? [] : await scanWal(dir, file)
+  } catch {
+    return []
   }
 }
 
