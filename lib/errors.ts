@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   GROUP_ID_NOT_FOUND: { retriable: false, message: 'unknown group' },
   /** A call that is not valid in the object's current state (run twice, subscribe after run...). */
   ILLEGAL_STATE: { retriable: false, message: 'illegal state' },
+  /** A callback the application gave (a partitioner, an assignor) threw; `cause` holds what it threw. */
+  CALLBACK_ERROR: { retriable: false, message: 'a callback threw' },
   /** A feature named in the API that this version does not provide. */
   NOT_IMPLEMENTED: { retriable: false, message: 'not implemented' },
   /** A bridge stopped: the cluster refused a record it forwarded (too large, invalid); the record was not skipped. */

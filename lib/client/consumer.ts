@@ -15,7 +15,8 @@ import { FETCH_BYTES } from '../log/log.js'
 import type { Partition } from '../log/partition.js'
 import type { ConsumedMessage, TopicPartition, TopicPartitionOffset } from '../types.js'
 import type { TimerHandle } from '../util/clock.js'
-import { assertDuration, assertOffset, assertPartitionNumber, assertPositiveInt, assertTopicName, isPlainObject } from '../util/validate.js'
+import { assertDuration, assertOffset, assertPartitionNumber, assertPositiveInt, assertTopicName, checkOptions, isPlainObject } from '../util/validate.js'
+import { CONSUMER_OPTIONS, POLL_OPTIONS, RETRY_OPTIONS, RUN_OPTIONS } from './option-schemas.js'
 import type { CommittedPartitionOffset, ConsumerEvents, ConsumerOptions, Cursor, OffsetReset, PollOptions, RetryOptions, RunConfig } from './consumer-types.js'
 import { Runner } from './runner.js'
 
@@ -104,6 +105,8 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
   ) {
     super()
     if (!isPlainObject(options)) throw new TypeError('consumer: options must be an object')
+    checkOptions('consumer', options, CONSUMER_OPTIONS)
+    checkOptions('consumer: retry', options.retry, RETRY_OPTIONS)
     if (options.fromBeginning !== undefined && typeof options.fromBeginning !== 'boolean') throw new TypeError('consumer: fromBeginning must be a boolean')
     if (options.autoOffsetReset !== undefined && !['earliest', 'latest', 'none'].includes(options.autoOffsetReset)) {
       throw new TypeError(`consumer: autoOffsetReset must be 'earliest', 'latest' or 'none', got ${String(options.autoOffsetReset)}`)
@@ -345,6 +348,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
   async poll(options: PollOptions = {}): Promise<ConsumedMessage[]> {
     this.assertOpen()
     if (!isPlainObject(options)) throw new TypeError('poll: options must be an object')
+    checkOptions('poll', options, POLL_OPTIONS)
     this.assertNotRunning('poll')
     const maxRecords = options.maxRecords ?? this.maxPollRecords
     assertPositiveInt(maxRecords, 'poll: maxRecords')
@@ -688,6 +692,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     if (this.runner) throw new KafketteError('ILLEGAL_STATE', 'run() was already called; stop() first', { groupId: this.groupId })
     if (this.pollDepth > 0) throw new KafketteError('ILLEGAL_STATE', 'run() while poll or for await reads this consumer', { groupId: this.groupId })
     if (this.groupId !== undefined && !this.subscription) throw new KafketteError('ILLEGAL_STATE', 'subscribe() before run()', { groupId: this.groupId })
+    checkOptions('run', config, RUN_OPTIONS)
     const runner = new Runner(this, config)
     this.runner = runner
     if (this.groupId !== undefined && (!this.member || !this.hasAssignment)) {

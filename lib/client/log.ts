@@ -2,7 +2,7 @@
 import { CoreLog, type OpenLogOptions } from '../log/log.js'
 import { MAX_OPEN_FILES, MIN_OPEN_FILES, Store } from '../storage/store.js'
 import { SystemClock } from '../util/clock.js'
-import { assertDuration, assertPositiveInt, isPlainObject } from '../util/validate.js'
+import { assertDuration, assertPositiveInt, checkOptions, isPlainObject, type OptionSchema } from '../util/validate.js'
 import { GroupCoordinator, type GroupListing, type OffsetCommit, type ResetTarget } from '../group/coordinator.js'
 import type { GroupOffset } from '../group/committed.js'
 import type { GroupDescription } from '../group/group.js'
@@ -87,9 +87,22 @@ export class Log extends CoreLog {
   }
 }
 
+const OPEN_LOG_OPTIONS: OptionSchema<OpenLogOptions> = {
+  dir: 'string',
+  memory: 'boolean',
+  autoCreateTopics: 'boolean',
+  defaultPartitions: 'number',
+  clock: 'any',
+  sync: 'boolean',
+  retentionCheckIntervalMs: 'number',
+  maxOpenFiles: 'number',
+  compactionPriority: 'string',
+}
+
 /** Opens (creating if needed) a log in a directory, or in memory with `memory: true`. */
 export async function openLog(options: OpenLogOptions): Promise<Log> {
   if (!isPlainObject(options)) throw new TypeError('openLog: options must be an object with dir or memory: true')
+  checkOptions<OpenLogOptions>('openLog', options, OPEN_LOG_OPTIONS)
   const { dir, memory } = options
   if (memory !== undefined && typeof memory !== 'boolean') throw new TypeError('openLog: memory must be a boolean')
   if (dir !== undefined && (typeof dir !== 'string' || dir.length === 0)) throw new TypeError('openLog: dir must be a non-empty string')
@@ -106,7 +119,11 @@ export async function openLog(options: OpenLogOptions): Promise<Log> {
   if (compactionPriority !== undefined && compactionPriority !== 'idle' && compactionPriority !== 'normal') {
     throw new TypeError(`openLog: compactionPriority must be 'idle' or 'normal', got ${typeof compactionPriority === 'string' ? JSON.stringify(compactionPriority) : String(compactionPriority)}`)
   }
-  const clock = options.clock ?? new SystemClock()
+  const { clock: given } = options
+  if (given !== undefined && (given === null || typeof given !== 'object' || typeof given.now !== 'function' || typeof given.setTimeout !== 'function' || typeof given.clearTimeout !== 'function')) {
+    throw new TypeError('openLog: clock must be a Clock (now, setTimeout, clearTimeout), such as SystemClock or ManualClock')
+  }
+  const clock = given ?? new SystemClock()
   const store = await Store.open(memory ? undefined : dir, clock, { maxOpenFiles })
   const log = new Log(store, { ...options }, clock)
   try {

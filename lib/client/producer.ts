@@ -5,7 +5,7 @@ import type { CoreLog as Log, AppendEntry, Topic } from '../log/log.js'
 import { encodeFlat } from '../storage/batch-codec.js'
 import type { Headers, Message, RecordMetadata } from '../types.js'
 import type { TimerHandle } from '../util/clock.js'
-import { assertDuration, isPlainObject } from '../util/validate.js'
+import { assertDuration, checkOptions, isPlainObject, type OptionSchema } from '../util/validate.js'
 import { murmur2Partition, type Partitioner } from './partitioners.js'
 
 /** Options of log.producer(). */
@@ -19,6 +19,8 @@ export interface ProducerOptions {
   /** Deduplicate retried sends. Not provided yet: true throws NOT_IMPLEMENTED. */
   idempotent?: boolean
 }
+
+const PRODUCER_OPTIONS: OptionSchema<ProducerOptions> = { partitioner: 'function', sync: 'boolean', lingerMs: 'number', idempotent: 'boolean' }
 
 /** The records of one send bound for one partition, laid out as the batch codec packs them. */
 interface Slot {
@@ -49,6 +51,7 @@ export class Producer {
     private readonly options: ProducerOptions = {},
   ) {
     if (!isPlainObject(options)) throw new TypeError('producer: options must be an object')
+    checkOptions<ProducerOptions>('producer', options, PRODUCER_OPTIONS)
     if (options.partitioner !== undefined && typeof options.partitioner !== 'function') throw new TypeError('producer: partitioner must be a function')
     if (options.sync !== undefined && typeof options.sync !== 'boolean') throw new TypeError('producer: sync must be a boolean')
     if (options.lingerMs !== undefined) assertDuration(options.lingerMs, 'producer: lingerMs')
@@ -129,7 +132,11 @@ export class Producer {
           throw new KafketteError('UNKNOWN_TOPIC_OR_PARTITION', `send: message ${i} partition ${String(partition)} is not in topic ${topic.name} (0..${partitions - 1})`, { topic: topic.name, partition })
         }
       } else if (this.options.partitioner) {
-        partition = this.options.partitioner({ topic: topic.name, partitions, key, value: m.value })
+        try {
+          partition = this.options.partitioner({ topic: topic.name, partitions, key, value: m.value })
+        } catch (err) {
+          throw new KafketteError('CALLBACK_ERROR', `send: the partitioner threw for message ${i} to ${topic.name}: ${err instanceof Error ? err.message : String(err)}`, { topic: topic.name }, { cause: err })
+        }
         if (!Number.isInteger(partition) || partition < 0 || partition >= partitions) {
           throw new KafketteError('UNKNOWN_TOPIC_OR_PARTITION', `send: the partitioner returned ${String(partition)} for message ${i}, outside 0..${partitions - 1} of ${topic.name}`, { topic: topic.name })
         }

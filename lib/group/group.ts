@@ -239,10 +239,15 @@ export class Group {
     const topicsOf = new Map(members.map((m) => [m, m.topicsAmong(existing)]))
     const partitions: Record<string, number> = {}
     for (const topics of topicsOf.values()) for (const t of topics) partitions[t] = this.log.topics.get(t)!.partitions.length
-    const raw = assignor.assign({
-      members: members.map((m) => ({ memberId: m.memberId, topics: topicsOf.get(m)!, owned: m.owned.map((tp) => ({ ...tp })) })),
-      partitions: { ...partitions },
-    }) as unknown
+    let raw: unknown
+    try {
+      raw = assignor.assign({
+        members: members.map((m) => ({ memberId: m.memberId, topics: topicsOf.get(m)!, owned: m.owned.map((tp) => ({ ...tp })) })),
+        partitions: { ...partitions },
+      })
+    } catch (err) {
+      throw new KafketteError('CALLBACK_ERROR', `assignor ${assignor.name} threw: ${err instanceof Error ? err.message : String(err)}`, { groupId: this.groupId }, { cause: err })
+    }
     const bad = (why: string): never => {
       throw new KafketteError('ILLEGAL_STATE', `assignor ${assignor.name} returned an invalid assignment: ${why}`, { groupId: this.groupId })
     }

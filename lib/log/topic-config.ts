@@ -1,6 +1,7 @@
 // A topic's config: the keys Kafka gives a topic, with Kafka's defaults, validated
 // whole before anything is written.
 import { KafketteError } from '../errors.js'
+import { closest } from '../util/validate.js'
 
 /** How a topic's old records are removed. */
 export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete'
@@ -94,8 +95,14 @@ export function resolveTopicConfig(topic: string, changes: unknown, base: Readon
         out.messageTimestampType = value as TimestampType
         break
       default:
-        throw new KafketteError('INVALID_CONFIG', `unknown topic config key ${JSON.stringify(key)}`, { topic })
+        throw new KafketteError('INVALID_CONFIG', unknownKey(key), { topic })
     }
   }
   return out
+}
+
+/** The message for an unknown config key, with the known key it is closest to (`retentionms` → `retentionMs`). */
+function unknownKey(key: string): string {
+  const near = closest(key, Object.keys(DEFAULT_TOPIC_CONFIG))
+  return `unknown topic config key ${JSON.stringify(key)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}`
 }

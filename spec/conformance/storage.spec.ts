@@ -147,7 +147,7 @@ describe('a log directory', () => {
     await expect(openLog(null as never)).rejects.toThrow(TypeError)
     await expect(openLog({ memory: true, maxOpenFiles: 73 })).rejects.toThrow(/maxOpenFiles must be an integer from 74 to 50000, got 73/)
     await expect(openLog({ memory: true, maxOpenFiles: 100.5 })).rejects.toThrow(RangeError)
-    await expect(openLog({ memory: true, maxOpenFiles: '100' as never })).rejects.toThrow(RangeError)
+    await expect(openLog({ memory: true, maxOpenFiles: '100' as never })).rejects.toThrow(TypeError)
   })
 
   it('opens a disk log with a larger maxOpenFiles and reads back what it holds', async () => {

@@ -13,6 +13,8 @@ import { ticks, until } from '../../helpers/groups.js'
 interface Fake {
   member: Member
   calls: string[]
+  /** The error the member was removed with, if any. */
+  error?: unknown
   assigned: AssignedEvent[]
   /** Pending revokes, resolved by the spec. */
   revokes: Array<{ partitions: TopicPartition[]; done: () => void }>
@@ -33,7 +35,10 @@ function fake(log: Log, id: string, assignor: Assignor = roundRobin, options: { 
       f.calls.push(`assigned g${e.generation} ${e.assignment.map((p) => p.partition).join(',')}`)
       f.assigned.push(e)
     },
-    removed: (reason) => f.calls.push(`removed ${reason}`),
+    removed: (reason, error) => {
+      f.calls.push(`removed ${reason}`)
+      f.error = error
+    },
     idle: () => f.idle,
   }
   f.member = new Member('g', id, 'c', { topics: ['t'], patterns: [] }, assignor, options.session ?? 10_000, options.rebalance ?? 5_000, handle, log.clock.now())
@@ -149,6 +154,18 @@ describe('Group', () => {
     expect(group.members.has('b')).toBe(true)
     await group.settled()
     expect(group.describe().members[0]!.assignment).toHaveLength(4)
+    await log.close()
+  })
+
+  it('an assignor that throws removes every member with a CALLBACK_ERROR carrying what it threw', async () => {
+    const { log, group } = await setup()
+    const boom = new Error('cannot assign')
+    const throws: Assignor = { name: 'boom', protocol: 'eager', assign: () => { throw boom } }
+    const a = fake(log, 'a', throws)
+    group.add(a.member)
+    await group.settled()
+    expect(a.calls).toContain('removed assignor-error')
+    expect(a.error).toMatchObject({ code: 'CALLBACK_ERROR', cause: boom, message: 'CALLBACK_ERROR: assignor boom threw: cannot assign' })
     await log.close()
   })
 
