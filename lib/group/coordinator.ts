@@ -7,7 +7,7 @@ import { KafketteError } from '../errors.js'
 import type { CoreLog } from '../log/log.js'
 import type { Partition } from '../log/partition.js'
 import type { TopicPartitionOffset } from '../types.js'
-import { assertOffset, assertPartitionNumber, assertTopicName, isPlainObject } from '../util/validate.js'
+import { assertOffset, assertPartitionNumber, assertTopicName, isPlainObject, isWellFormedUnicode } from '../util/validate.js'
 import type { Assignor } from './assignors/types.js'
 import { CommittedOffsets, type CommittedOffset, type GroupOffset, type OffsetToCommit } from './committed.js'
 import { Group, type GroupDescription, type GroupState } from './group.js'
@@ -42,11 +42,18 @@ export interface JoinOptions {
 
 const MAX_GROUP_ID = 255
 
-/** Checks a group id: a non-empty string of at most 255 characters. */
+/**
+ * Checks a group id: a non-empty string of at most 255 characters, and well-formed
+ * Unicode: it is stored as UTF-8, where every lone surrogate becomes the same U+FFFD, so
+ * '\uD800' and '\uDBFF' would share their committed offsets.
+ */
 export function assertGroupId(groupId: unknown, what = 'groupId'): asserts groupId is string {
   if (typeof groupId !== 'string') throw new TypeError(`${what} must be a string, got ${typeof groupId}`)
   if (groupId.length === 0 || groupId.length > MAX_GROUP_ID) {
     throw new KafketteError('INVALID_GROUP_ID', `${what} must be 1–${MAX_GROUP_ID} characters, got ${groupId.length}`, { groupId })
+  }
+  if (!isWellFormedUnicode(groupId)) {
+    throw new KafketteError('INVALID_GROUP_ID', `${what} must be well-formed Unicode (it holds a lone surrogate, which UTF-8 cannot store)`, { groupId })
   }
 }
 

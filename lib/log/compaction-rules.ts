@@ -4,23 +4,29 @@
 // re-encoding batches off the thread producers run on.
 import { decodeBatch, encodeBatch, type DecodedBatch, type RecordInput } from '../storage/batch-codec.js'
 
-/** The newest offset of each key: string keys as they are, byte keys by their base64. */
+/**
+ * The key compaction compares: the bytes Kafka would see. A string key is its UTF-8 (as
+ * the partitioner and a wire client see it), so 'a' and Buffer.from('a') are one key; the
+ * bytes are held as a latin1 string (one character per byte), a cheap exact Map key.
+ */
+export function compactionKey(key: string | Uint8Array): string {
+  if (typeof key === 'string') return ASCII.test(key) ? key : Buffer.from(key, 'utf8').toString('latin1')
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
+}
+/** An ASCII string is its own UTF-8 read as latin1: no bytes need making. */
+const ASCII = /^[\x00-\x7f]*$/
+
+/** The newest offset of each key, by its bytes (compactionKey). */
 class NewestByKey {
-  private readonly strings = new Map<string, number>()
-  private readonly bytes = new Map<string, number>()
+  private readonly newest = new Map<string, number>()
 
   set(key: string | Uint8Array, offset: number): void {
-    if (typeof key === 'string') this.strings.set(key, offset)
-    else this.bytes.set(base64(key), offset)
+    this.newest.set(compactionKey(key), offset)
   }
 
   get(key: string | Uint8Array): number | undefined {
-    return typeof key === 'string' ? this.strings.get(key) : this.bytes.get(base64(key))
+    return this.newest.get(compactionKey(key))
   }
-}
-
-function base64(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('base64')
 }
 
 /** What compaction does to one batch: keep it whole, stop (the batch starts past what may be cleaned), or rewrite it. */

@@ -27,7 +27,7 @@ import type { WalRecovery } from '../storage/wal.js'
 import type { ConsumedMessage, Headers, Key, TopicDescription } from '../types.js'
 import type { Clock, TimerHandle } from '../util/clock.js'
 import type { ThreadPriority } from '../util/priority.js'
-import { assertPartitionNumber, assertTopicName, isPlainObject } from '../util/validate.js'
+import { assertPartitionNumber, assertTopicName, checkOptions, isPlainObject, type OptionSchema } from '../util/validate.js'
 import { yieldToEventLoop } from '../util/yield.js'
 import { corruptBatch, verifyPartition, type DamagedRange, type PartitionVerification, type VerifyReport } from './integrity.js'
 import { Partition } from './partition.js'
@@ -151,6 +151,8 @@ export interface LogEvents {
   close: () => void
 }
 
+const CREATE_TOPIC_OPTIONS: OptionSchema<{ partitions?: number; config?: Partial<TopicConfig> }> = { partitions: 'number', config: 'object' }
+
 const NEXT_TOPIC_ID = metaKey('nextTopicId')
 const FORMAT = metaKey('format')
 
@@ -272,6 +274,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
     this.assertOpen()
     assertTopicName(name)
     if (!isPlainObject(options)) throw new TypeError('createTopic: options must be an object')
+    checkOptions('createTopic', options, CREATE_TOPIC_OPTIONS)
     const partitions = options.partitions ?? this.options.defaultPartitions ?? 1
     if (typeof partitions !== 'number' || !Number.isSafeInteger(partitions) || partitions < 1 || partitions > 100_000) {
       throw new KafketteError('INVALID_PARTITIONS', `partitions must be an integer from 1 to 100000, got ${String(partitions)}`, { topic: name })
@@ -493,8 +496,18 @@ export class CoreLog extends EventEmitter<LogEvents> {
     }
   }
 
-  /** The partitions of `name`, or of every topic whose cleanupPolicy includes compact. */
+  /**
+   * The partitions of `name`, or of every topic whose cleanupPolicy includes compact. A
+   * named topic whose cleanupPolicy lacks compact is refused (INVALID_CONFIG): as in
+   * Kafka, only a compacted topic's records may be removed by key.
+   */
   private compactable(name: string | undefined): Partition[] {
+    if (name !== undefined) {
+      const topic = this.requireTopic(name)
+      if (!topic.config.cleanupPolicy.includes('compact')) {
+        throw new KafketteError('INVALID_CONFIG', `compact: topic ${name} has cleanupPolicy '${topic.config.cleanupPolicy}'; only a topic whose cleanupPolicy includes 'compact' is compacted (alterTopicConfig can change it)`, { topic: name })
+      }
+    }
     const topics = name !== undefined ? [this.requireTopic(name)] : [...this.topics.values()].filter((t) => t.config.cleanupPolicy.includes('compact'))
     return topics.flatMap((t) => t.partitions)
   }
