@@ -18,6 +18,12 @@ export interface Clock {
 
 let nextTimerId = 1
 
+/**
+ * The longest wait one Node timer takes: 2^31 − 1 ms (24.8 days). Node turns a longer one
+ * into 1 ms, so longer waits are chained from timers no longer than this.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
 /** The wall clock: Date.now() and Node's timers (unref'd, so they never keep a process alive). */
 export class SystemClock implements Clock {
   private readonly timers = new Map<number, NodeJS.Timeout>()
@@ -26,14 +32,20 @@ export class SystemClock implements Clock {
     return Date.now()
   }
 
+  /** Waits `ms` (any length: days and weeks as Kafka's settings take them; Infinity never fires) in chained timers. */
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const id = nextTimerId++
-    const t = setTimeout(() => {
-      this.timers.delete(id)
-      fn()
-    }, Math.max(0, ms))
-    t.unref?.()
-    this.timers.set(id, t)
+    const arm = (left: number): void => {
+      const step = Math.min(left, MAX_TIMER_MS)
+      const t = setTimeout(() => {
+        if (left > step) return arm(left - step)
+        this.timers.delete(id)
+        fn()
+      }, step)
+      t.unref?.()
+      this.timers.set(id, t)
+    }
+    arm(Number.isNaN(ms) ? 0 : Math.max(0, ms))
     return { id }
   }
 
