@@ -187,6 +187,27 @@ export class CoreLog extends EventEmitter<LogEvents> {
     this.options = options
     this.clock = clock
     this.nextTopicId = 1
+    store.afterReopen = () => this.dropUnacknowledged()
+  }
+
+  /**
+   * After the store was reopened following a failed write: a failed write may still have
+   * reached the write-ahead log, and LevelDB replays it. Its batches lie at or above their
+   * partition's high watermark (never acknowledged, offsets not handed out): delete them,
+   * so the next append's batches do not overlap them.
+   */
+  private async dropUnacknowledged(): Promise<void> {
+    const ops: StoreOp[] = []
+    for (const topic of this.topics.values()) {
+      for (const part of topic.partitions) {
+        const range = partitionRecordsRange(part.topicId, part.index)
+        for (const key of await this.store.keys({ gte: recordKey(part.topicId, part.index, part.highWatermark), lt: range.lt })) ops.push({ type: 'del', key })
+        // Index entries rise in both fields: those of unacknowledged batches are above the partition's max timestamp.
+        const index = partitionTimeIndexRange(part.topicId, part.index)
+        for (const key of await this.store.keys({ gte: timeIndexKey(part.topicId, part.index, part.maxTimestamp + 1, 0), lt: index.lt })) ops.push({ type: 'del', key })
+      }
+    }
+    if (ops.length > 0) await this.store.write(ops, true)
   }
 
   /** What opening dropped from the store's write-ahead log (see the 'log.recovery' event); empty when nothing. */

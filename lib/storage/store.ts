@@ -1,6 +1,6 @@
 // The store: one abstract-level database (classic-level on disk, memory-level in
 // memory). The only importer of those packages; no LEVEL_* error code escapes it.
-import { mkdir, readdir, realpath } from 'node:fs/promises'
+import { mkdir, readdir, realpath, statfs } from 'node:fs/promises'
 import { ClassicLevel } from 'classic-level'
 import { MemoryLevel } from 'memory-level'
 import { KafketteError } from '../errors.js'
@@ -52,7 +52,7 @@ export class Store {
   private closed = false
 
   private constructor(
-    private readonly db: Db,
+    private db: Db,
     /** 'disk' for classic-level, 'memory' for memory-level. */
     readonly kind: 'disk' | 'memory',
     private readonly clock: Clock,
@@ -99,6 +99,7 @@ export class Store {
       }
       const store = new Store(db, 'disk', clock)
       store.dir = real
+      store.maxOpenFiles = options.maxOpenFiles ?? MIN_OPEN_FILES
       store.recovery = recovery
       return store
     } catch (err) {
@@ -111,12 +112,21 @@ export class Store {
   dir: string | undefined
   /** What opening dropped from the write-ahead log (a torn last write, damaged blocks); empty when nothing. */
   recovery: WalRecovery[] = []
+  private maxOpenFiles = MIN_OPEN_FILES
+  /**
+   * The I/O error a write failed with on disk (a full disk, mostly). LevelDB then refuses
+   * every later write until it is reopened, so the next write reopens it (see recover()).
+   */
+  private failed: KafketteError | undefined
+  /** Runs after the store was reopened, before the write that reopened it: the log drops writes that failed but reached the write-ahead log. */
+  afterReopen: (() => Promise<void>) | undefined
+  private reopening: Promise<void> | undefined
 
   async get(key: Buffer): Promise<Buffer | undefined> {
     try {
       return (await this.db.get(key)) ?? undefined
     } catch (err) {
-      throw mapError(err)
+      throw this.error(err)
     }
   }
 
@@ -129,13 +139,80 @@ export class Store {
       if (fault.error) throw new KafketteError('LOG_IO_ERROR', `a store write failed: ${fault.error.message}`, {}, { cause: fault.error })
     }
     if (this.closed) throw new KafketteError('LOG_CLOSED', 'the store is closed')
+    if (this.failed) await this.recover()
+    if (this.diskFull) {
+      // As LevelDB fails a write on a full disk: this one, and every one after it until the store is reopened.
+      this.failed = new KafketteError('LOG_IO_ERROR', 'IO error: No space left on device (a simulated full disk)')
+      throw this.failed
+    }
     try {
       // The ops are already binary, as both stores keep them: abstract-level's batch()
       // would only copy and re-check each op (about a microsecond an op) before calling this.
       await (this.db as unknown as { _batch(ops: StoreOp[], options: { sync: boolean }): Promise<void> })._batch(ops, { sync })
     } catch (err) {
-      throw mapError(err)
+      const mapped = this.error(err)
+      if (mapped.code === 'LOG_IO_ERROR' && this.kind === 'disk' && !this.closed) this.failed = mapped
+      throw mapped
     }
+  }
+
+  /**
+   * After a failed write, reopens LevelDB so that writes work again once the disk has
+   * room: first checks there is room for what reopening writes (its memtable, flushed to
+   * a table, and a new write-ahead log), and throws the retriable LOG_IO_ERROR while there
+   * is not. Reads go on meanwhile. One recovery at a time; concurrent writers wait for it.
+   */
+  private async recover(): Promise<void> {
+    if (!this.reopening) {
+      this.reopening = (async () => {
+        const failed = this.failed!
+        if (this.kind === 'memory') {
+          // Only a simulated full disk fails a write in memory, and there is nothing to reopen.
+          if (this.diskFull) throw new KafketteError('LOG_IO_ERROR', `the store's last write failed (${failed.message}) and the (simulated) disk is still full; writes work again once there is room`, {}, { cause: failed })
+          this.failed = undefined
+          return
+        }
+        const dir = this.dir!
+        const db = this.db as ClassicLevel<Buffer, Buffer>
+        let memtable = 4 * 1024 * 1024
+        try {
+          memtable = Number.parseInt(db.getProperty('leveldb.approximate-memory-usage'), 10) || memtable
+        } catch {
+          // the default write buffer bounds it
+        }
+        const need = memtable + REOPEN_MARGIN_BYTES
+        let free: number
+        try {
+          const fs = await statfs(dir)
+          free = this.diskFull ? 0 : fs.bavail * fs.bsize
+        } catch {
+          free = need
+        }
+        if (free < need) {
+          throw new KafketteError(
+            'LOG_IO_ERROR',
+            `the store's last write failed (${failed.message}) and the disk holding ${dir} has ${free} bytes free; ${need} are needed to reopen it. Writes work again, without reopening the log, once there is room`,
+            { dir },
+            { cause: failed },
+          )
+        }
+        const next = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
+        await db.close()
+        try {
+          await next.open({ maxOpenFiles: this.maxOpenFiles, createIfMissing: false })
+        } catch (err) {
+          // The old handle is closed: reopen it as it was, so reads go on, and try again at the next write.
+          await db.open({ maxOpenFiles: this.maxOpenFiles, createIfMissing: false }).catch(() => undefined)
+          throw new KafketteError('LOG_IO_ERROR', `the store could not be reopened after a failed write: ${mapError(err).message}`, { dir }, { cause: err })
+        }
+        this.db = next
+        this.failed = undefined
+        await this.afterReopen?.()
+      })().finally(() => {
+        this.reopening = undefined
+      })
+    }
+    await this.reopening
   }
 
   /**
@@ -164,7 +241,7 @@ export class Store {
           holding = entries.length > 0
           return entries
         } catch (err) {
-          throw mapError(err)
+          throw this.error(err)
         }
       },
       close: async () => {
@@ -187,7 +264,7 @@ export class Store {
     try {
       return (await (this.db as ClassicLevel<Buffer, Buffer>).keys(range).all()) as Buffer[]
     } catch (err) {
-      throw mapError(err)
+      throw this.error(err)
     }
   }
 
@@ -207,7 +284,7 @@ export class Store {
     try {
       await this.db.clear(range)
     } catch (err) {
-      throw mapError(err)
+      throw this.error(err)
     }
   }
 
@@ -217,7 +294,7 @@ export class Store {
     try {
       await (this.db as ClassicLevel<Buffer, Buffer>).compactRange(start, end)
     } catch (err) {
-      throw mapError(err)
+      throw this.error(err)
     }
   }
 
@@ -227,8 +304,15 @@ export class Store {
     try {
       return await (this.db as ClassicLevel<Buffer, Buffer>).approximateSize(start, end)
     } catch (err) {
-      throw mapError(err)
+      throw this.error(err)
     }
+  }
+
+  /** A backend error as a KafketteError: while the store is being reopened (not closed), a read of the old handle is a retriable LOG_IO_ERROR, not LOG_CLOSED. */
+  private error(err: unknown): KafketteError {
+    const mapped = mapError(err)
+    if (mapped.code === 'LOG_CLOSED' && !this.closed) return new KafketteError('LOG_IO_ERROR', 'the store is being reopened after a failed write; retry', {}, { cause: err })
+    return mapped
   }
 
   /** Makes the next `count` writes fail with LOG_IO_ERROR (a test seam). */
@@ -245,6 +329,9 @@ export class Store {
   clearFaults(): void {
     this.faults = []
   }
+
+  /** While set, writes fail as on a full disk and the store finds no room to reopen (a test seam); cleared, the next write reopens it. */
+  diskFull = false
 
   async close(): Promise<void> {
     if (this.closed) return
@@ -320,6 +407,9 @@ export function pastEnd(range: StoreRange): Buffer {
   if (range.lte) return Buffer.concat([range.lte, ZERO])
   return AFTER_ALL
 }
+/** Room kept beyond the memtable when reopening after a failed write: a new manifest and write-ahead log. */
+const REOPEN_MARGIN_BYTES = 256 * 1024
+
 const ZERO = Buffer.from([0])
 const AFTER_ALL = Buffer.from([0xff])
 

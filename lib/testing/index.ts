@@ -24,6 +24,17 @@ export function delayNextWrites(log: Log, count: number, ms: number): void {
   log.store.delayNextWrites(count, ms)
 }
 
+/**
+ * Makes the log's store act as on a full disk (`full`, the default) or as once space is
+ * freed (`false`): while full, every write fails with the retriable LOG_IO_ERROR, as
+ * LevelDB fails every write after one failed for want of space; once freed, the next
+ * write reopens the store (a disk log reopens LevelDB for real) and succeeds, without
+ * reopening the log.
+ */
+export function simulateFullDisk(log: Log, full = true): void {
+  log.store.diskFull = full
+}
+
 /** Forgets every injected fault. */
 export function clearFaults(log: Log): void {
   log.store.clearFaults()
