@@ -42,10 +42,11 @@ export const ERROR_CODES = {
   /** A bridge stopped: the cluster refused it in a way retrying cannot mend (authorization, a fenced producer, a topic it could not create). */
   BRIDGE_CLUSTER_ERROR: { retriable: false, message: 'the cluster refused the bridge' },
   /**
-   * The log directory is open in another process (LevelDB's lock) or already in this one.
+   * The log directory is open in another process (LevelDB's lock) or already in this one
+   * (under any path that reaches it).
    * Not retriable: the lock goes only when its owner closes the log, which no retry brings about.
    */
-  LOG_LOCKED: { retriable: false, message: 'the log directory is locked by another process' },
+  LOG_LOCKED: { retriable: false, message: 'the log directory is open in another process or already in this one' },
   /** A call on a log, producer or consumer after close(). */
   LOG_CLOSED: { retriable: false, message: 'the log is closed' },
   /** The store holds data kafkette cannot read. */

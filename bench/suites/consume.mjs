@@ -1,7 +1,9 @@
 // Consume one partition from its beginning, on disk and in memory, four ways — poll,
 // for await, and run() with eachBatch and eachMessage in a group of one — each raced in
 // the same rounds against the read floor on the same bytes (iterator nextv over the same
-// packed batches + msgpackr unpack).
+// packed batches + msgpackr unpack). poll also races itself over a copy of the log whose
+// batches are rewritten as codec version 1 (no checksum, as written before format 2): the
+// difference is what checking each batch's CRC-32C costs.
 import { openLog } from '../../dist/esm/index.js'
 import { floorSends, megabytes, sends } from '../lib/data.mjs'
 import { filledStore, floorConsume } from '../lib/floor.mjs'
@@ -52,6 +54,21 @@ const WAYS = {
   },
 }
 
+/**
+ * Rewrites every stored batch of `log` as codec version 1 (no checksum): the version byte,
+ * then the same msgpack segments. Through the log's store (internal), so both stores work.
+ */
+async function uncheck(log) {
+  const it = log.store.iterator({ gte: Buffer.of(2), lt: Buffer.of(3) })
+  for (;;) {
+    const entries = await it.nextv(1000)
+    if (entries.length === 0) break
+    await log.store.write(entries.map(([key, value]) => ({ type: 'put', key, value: Buffer.concat([Buffer.of(1), value.subarray(5)]) })))
+  }
+  await it.close()
+  for (const p of log.topics.get('t').partitions) p.dropCache()
+}
+
 const timed = (fn) => async () => {
   const t0 = now()
   const n = await fn()
@@ -68,10 +85,16 @@ for (const kind of ['disk', 'memory']) {
     const p = log.producer()
     for (let s = 0; s < n / 1000; s++) await p.send('t', list[s % list.length])
     const store = await filledStore(kind, floorSends(list, 1), n / 1000)
+    const legacy = await openLog(kind === 'disk' ? { dir: tmp(), retentionCheckIntervalMs: 0 } : { memory: true, retentionCheckIntervalMs: 0 })
+    await legacy.createTopic('t', { config: { retentionMs: -1 } })
+    const lp = legacy.producer()
+    for (let s = 0; s < n / 1000; s++) await lp.send('t', list[s % list.length])
+    await uncheck(legacy)
     // 1 KB values: poll only (the other ways cost the same per message whatever its size).
     const ways = size === 100 ? Object.keys(WAYS) : ['poll']
     const contenders = { floor: timed(() => floorConsume(store).then(() => n)) }
     for (const w of ways) contenders[w] = timed(() => WAYS[w](log, n).then(() => n))
+    contenders['poll unchecked'] = timed(() => WAYS.poll(legacy, n).then(() => n))
     const r = await race(`consume ${kind}, ${size === 100 ? '100 B' : '1 KB'}`, contenders)
     for (const w of ways) {
       const targets = []
@@ -91,8 +114,20 @@ for (const kind of ['disk', 'memory']) {
         note: `${count(n)} messages`,
       })
     }
+    emit({
+      id: `consume.${kind}.poll.unchecked.${size}`,
+      section: 'consume',
+      store: kind,
+      scenario: `consume 1 partition with poll, ${size === 100 ? '100 B' : '1 KB'} values, batches without a checksum (codec 1): checked ÷ this is the checksum's cost`,
+      kind: 'throughput',
+      ...r['poll unchecked'],
+      mbps: megabytes(r['poll unchecked'].median, size),
+      floor: { name: 'iterator nextv + msgpackr unpack', median: r.floor.median },
+      note: `${count(n)} messages; checked poll ÷ unchecked = ${(r.poll.median / r['poll unchecked'].median).toFixed(3)}`,
+    })
     emit({ id: `floor.read.${kind}.${size}`, section: 'floor', store: kind, scenario: `${kind === 'disk' ? 'classic-level' : 'memory-level'} iterator nextv + msgpackr unpack of 1000-record batches, ${size === 100 ? '100 B' : '1 KB'} values`, kind: 'throughput', ...r.floor, mbps: megabytes(r.floor.median, size) })
     await store.close()
     await log.close()
+    await legacy.close()
   }
 }
