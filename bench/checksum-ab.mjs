@@ -1,7 +1,8 @@
 // What checking each batch's CRC-32C costs a consumer: poll over the same records from a
 // log whose batches carry a checksum and from a copy rewritten without (codec version 1),
 // in alternating rounds (15 by default), disk and memory, 100 B and 1 KB values. Prints
-// the medians and checked ÷ unchecked. Usage: npm run build && node bench/checksum-ab.mjs [rounds]
+// the medians and checked ÷ unchecked, per second of wall time and per second of this
+// process's CPU time. Usage: npm run build && node bench/checksum-ab.mjs [rounds]
 import { openLog } from '../dist/esm/index.js'
 import { sends } from './lib/data.mjs'
 import { count, now, race, secondsSince, tmp } from './lib/harness.mjs'
@@ -28,13 +29,16 @@ async function rewrite(log, asV1) {
   for (const p of log.topics.get('t').partitions) p.dropCache()
 }
 
-async function poll(log, n) {
+/** Reads all `n` records with poll; the rate per second of wall time, or of this process's CPU time with `cpu`. */
+async function poll(log, n, cpu) {
   const c = log.consumer({ fromBeginning: true })
   c.assign([{ topic: 't', partition: 0 }])
   const t0 = now()
+  const u0 = process.cpuUsage()
   let got = 0
   while (got < n) got += (await c.poll({ maxRecords: 1000, timeoutMs: 0 })).length
-  const rate = n / secondsSince(t0)
+  const used = process.cpuUsage(u0)
+  const rate = cpu ? n / ((used.user + used.system) / 1e6) : n / secondsSince(t0)
   await c.close()
   return rate
 }
@@ -48,8 +52,17 @@ for (const kind of ['disk', 'memory']) {
     // Both logs' batches are rewritten (the checked one's as they are), so both stores hold the same history.
     await rewrite(checked, false)
     await rewrite(unchecked, true)
-    const r = await race(`checksum ${kind} ${size} B`, { checked: () => poll(checked, n), unchecked: () => poll(unchecked, n) }, { runs: rounds })
-    console.log(`${kind} ${size} B, ${count(n)} records, ${rounds} rounds: checked ${count(r.checked.median)} msg/s, unchecked ${count(r.unchecked.median)} msg/s, checked ÷ unchecked = ${(r.checked.median / r.unchecked.median).toFixed(3)}`)
+    // Wall time, and CPU time (steadier on a shared machine: other processes' work is not counted).
+    const r = await race(`checksum ${kind} ${size} B`, {
+      checked: () => poll(checked, n, false),
+      unchecked: () => poll(unchecked, n, false),
+      'checked cpu': () => poll(checked, n, true),
+      'unchecked cpu': () => poll(unchecked, n, true),
+    }, { runs: rounds })
+    console.log(
+      `${kind} ${size} B, ${count(n)} records, ${rounds} rounds: checked ${count(r.checked.median)} msg/s, unchecked ${count(r.unchecked.median)} msg/s, checked ÷ unchecked = ${(r.checked.median / r.unchecked.median).toFixed(3)}; ` +
+        `per CPU second ${count(r['checked cpu'].median)} vs ${count(r['unchecked cpu'].median)}, ratio ${(r['checked cpu'].median / r['unchecked cpu'].median).toFixed(3)}`,
+    )
     await checked.close()
     await unchecked.close()
   }

@@ -336,6 +336,8 @@ export class Store {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    // A reopen in flight ends first: the handle it opens is the one to close.
+    await this.reopening?.catch(() => undefined)
     try {
       await this.db.close()
     } finally {
