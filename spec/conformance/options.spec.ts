@@ -1,9 +1,8 @@
 // Every option object is checked before anything happens: an unknown key (with the
 // right spelling when one is close) or a value of the wrong type is a TypeError naming
-// it; a partitioner that throws is a CALLBACK_ERROR carrying the cause (an assignor's:
-// spec/unit/group/group.spec.ts).
+// it; a partitioner or an assignor that throws is a CALLBACK_ERROR carrying the cause.
 import { describe, expect, it } from 'vitest'
-import { KafketteError, openLog } from '../../lib/index.js'
+import { KafketteError, openLog, type Assignor } from '../../lib/index.js'
 import { stores, tempDir } from '../helpers/stores.js'
 
 async function rejection(p: Promise<unknown> | (() => unknown)): Promise<unknown> {
@@ -64,6 +63,19 @@ describe.each(stores)('client options on $name', (store) => {
     expect(err.cause).toBe(boom)
     expect(err.message).toMatch(/the partitioner threw .*no partition for you/)
     expect((await log.describeTopic('t')).partitions.map((x) => x.highWatermark)).toEqual([0, 0])
+    await log.close()
+  })
+
+  it('an assignor that throws is a CALLBACK_ERROR carrying the cause, from subscribe', async () => {
+    const log = await store.makeLog()
+    await log.createTopic('t')
+    const boom = new Error('cannot assign')
+    const assignor: Assignor = { name: 'boom', protocol: 'eager', assign: () => { throw boom } }
+    const c = log.consumer({ groupId: 'g', assignor })
+    const err = (await rejection(c.subscribe(['t']))) as KafketteError
+    expect(err).toBeInstanceOf(KafketteError)
+    expect(err).toMatchObject({ code: 'CALLBACK_ERROR', retriable: false, message: 'CALLBACK_ERROR: assignor boom threw: cannot assign' })
+    expect(err.cause).toBe(boom)
     await log.close()
   })
 })
