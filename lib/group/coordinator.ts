@@ -7,7 +7,7 @@ import { KafketteError } from '../errors.js'
 import type { CoreLog } from '../log/log.js'
 import type { Partition } from '../log/partition.js'
 import type { TopicPartitionOffset } from '../types.js'
-import { assertOffset, assertPartitionNumber, assertTopicName, isPlainObject, isWellFormedUnicode } from '../util/validate.js'
+import { assertOffset, assertPartitionNumber, assertTopicName, checkOptions, isPlainObject, isWellFormedUnicode } from '../util/validate.js'
 import type { Assignor } from './assignors/types.js'
 import { CommittedOffsets, type CommittedOffset, type GroupOffset, type OffsetToCommit } from './committed.js'
 import { Group, type GroupDescription, type GroupState } from './group.js'
@@ -247,6 +247,7 @@ export class GroupCoordinator {
     assertGroupId(groupId)
     assertTopicName(topic)
     if (!isPlainObject(options) || options.to === undefined) throw new TypeError("resetOffsets: expected { to: 'earliest' | 'latest' | offset | { timestamp } }")
+    checkOptions<{ to: ResetTarget }>('resetOffsets', options, { to: ['string', 'number', 'object'] })
     const to = options.to
     if (typeof to === 'number') assertOffset(to, 'resetOffsets: to')
     else if (isPlainObject(to)) {

@@ -46,6 +46,7 @@ describe.each(stores)('client options on $name', (store) => {
     expect(String(await rejection(g.run({ eachMesage: async () => undefined } as never)))).toMatch(/run: unknown option "eachMesage" \(did you mean "eachMessage"\?\)/)
     expect(String(await rejection(log.createTopic('u', { partition: 3 } as never)))).toMatch(/createTopic: unknown option "partition" \(did you mean "partitions"\?\)/)
     expect(await log.listTopics()).toEqual(['t'])
+    expect(String(await rejection(log.resetOffsets('h', 't', { to: 'earliest', force: true } as never)))).toMatch(/resetOffsets: unknown option "force"/)
     const err = await rejection(log.createTopic('u', { config: { retentionms: 5 } as never }))
     expect(err).toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringMatching(/unknown topic config key "retentionms" \(did you mean "retentionMs"\?\)/) })
     await log.close()
