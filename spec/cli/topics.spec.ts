@@ -2,6 +2,7 @@
 // and delete topics; what a log directory holds; JSON parsed, tables for people.
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_TOPIC_CONFIG } from '../../lib/index.js'
+import { FORMAT_VERSION } from '../../lib/storage/format.js'
 import { cli, json, ok } from '../helpers/cli.js'
 import { tempDir } from '../helpers/stores.js'
 
@@ -99,13 +100,13 @@ describe('kafkette inspect', () => {
     await ok(['--dir', dir, 'consume', 'orders', '--group', 'billing', '--from-beginning', '--max', '1'])
     const report = await json<{ dir: string; format: number; diskBytes: number; topics: Described[]; groups: Array<{ groupId: string; lag: number }> }>(['--dir', dir, 'inspect'])
     expect(report.dir).toBe(dir)
-    expect(report.format).toBe(1)
+    expect(report.format).toBe(FORMAT_VERSION)
     expect(report.diskBytes).toBeGreaterThan(0)
     expect(report.topics.map((t) => [t.name, t.partitions.length])).toEqual([['orders', 2]])
     expect(report.topics[0]!.partitions.reduce((s, p) => s + p.highWatermark, 0)).toBe(3)
     expect(report.groups).toEqual([{ groupId: 'billing', state: 'Empty', members: 0, topics: ['orders'], lag: 2 }])
     const text = await ok(['--dir', dir, 'inspect'])
-    expect(text).toMatch(/^directory +.+\nformat +1\non disk +[\d.]+ (B|KiB|MiB)\ntopics +1\ngroups +1\n\nTOPIC +PARTITION +LOG START +HIGH WATERMARK +MESSAGES +SIZE\norders +0 .*\norders +1 .*\n\nGROUP +STATE +MEMBERS +TOPICS +LAG\nbilling +Empty +0 +orders +2\n$/)
+    expect(text).toMatch(/^directory +.+\nformat +2\non disk +[\d.]+ (B|KiB|MiB)\ntopics +1\ngroups +1\n\nTOPIC +PARTITION +LOG START +HIGH WATERMARK +MESSAGES +SIZE\norders +0 .*\norders +1 .*\n\nGROUP +STATE +MEMBERS +TOPICS +LAG\nbilling +Empty +0 +orders +2\n$/)
   })
 
   it('finds the directory in --dir, then $KAFKETTE_DIR, then ./.kafkette', async () => {
