@@ -28,7 +28,7 @@ export interface Io {
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 const integer = (flag: string, min = 0, max?: number) => (text: string) => parseInteger(flag, text, min, max)
 
-/** The command tree; `result.exitCode` is set by a command whose status is not 0-or-throw (bench). */
+/** The command tree; `result.exitCode` is set by a command whose status is not 0-or-throw (bench, inspect --verify). */
 function program(io: Io, result: { exitCode: number }): Command {
   const root = new Command('kafkette')
   const context = (cmd: Command): Context => {
@@ -54,7 +54,10 @@ function program(io: Io, result: { exitCode: number }): Command {
   root
     .command('inspect')
     .description('the log format version, every topic\'s partitions (log start, high watermark, size) and every group\'s lag')
-    .action((_o, cmd: Command) => inspect(context(cmd)))
+    .option('--verify', 'also read every batch and check its checksum, offsets and the time index (exit status 3 on damage)')
+    .action(async (o: { verify?: boolean }, cmd: Command) => {
+      result.exitCode = await inspect(context(cmd), { verify: o.verify === true })
+    })
 
   const topics = root.command('topics').description('list, create, describe, alter and delete topics (alone: list them)')
   topics

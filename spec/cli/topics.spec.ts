@@ -1,5 +1,6 @@
 // `kafkette topics` and `kafkette inspect` in child processes: create, list, describe, alter
 // and delete topics; what a log directory holds; JSON parsed, tables for people.
+import { ClassicLevel } from 'classic-level'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_TOPIC_CONFIG } from '../../lib/index.js'
 import { FORMAT_VERSION } from '../../lib/storage/format.js'
@@ -107,6 +108,34 @@ describe('kafkette inspect', () => {
     expect(report.groups).toEqual([{ groupId: 'billing', state: 'Empty', members: 0, topics: ['orders'], lag: 2 }])
     const text = await ok(['--dir', dir, 'inspect'])
     expect(text).toMatch(/^directory +.+\nformat +2\non disk +[\d.]+ (B|KiB|MiB)\ntopics +1\ngroups +1\n\nTOPIC +PARTITION +LOG START +HIGH WATERMARK +MESSAGES +SIZE\norders +0 .*\norders +1 .*\n\nGROUP +STATE +MEMBERS +TOPICS +LAG\nbilling +Empty +0 +orders +2\n$/)
+  })
+
+  it('--verify reports a sound log with exit status 0, and a damaged batch with status 3 and its offsets', async () => {
+    const dir = tempDir()
+    await ok(['--dir', dir, 'topics', 'create', 'orders'])
+    await ok(['--dir', dir, 'produce', 'orders'], { input: 'a\nb\nc\n' })
+    await ok(['--dir', dir, 'produce', 'orders'], { input: 'd\ne\n' })
+    const sound = await json<{ verify: { ok: boolean; partitions: Array<{ batches: number; records: number; checksummed: number }> } }>(['--dir', dir, 'inspect', '--verify'])
+    expect(sound.verify.ok).toBe(true)
+    expect(sound.verify.partitions).toMatchObject([{ batches: 2, records: 5, checksummed: 2 }])
+    expect(await ok(['--dir', dir, 'inspect', '--verify'])).toMatch(/\nverify +sound: 2 batches in 1 partitions read, 2 with a checksum\n$/)
+
+    // Damage the second batch's bytes behind kafkette's back (the records space is 0x02).
+    const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
+    const batches = await db.iterator({ gte: Buffer.of(0x02), lt: Buffer.of(0x03) }).all()
+    const [key, value] = batches[1]!
+    value[value.length - 3]! ^= 0x40
+    await db.put(key, value)
+    await db.close()
+
+    const damaged = await cli(['--dir', dir, '--json', 'inspect', '--verify'])
+    expect(damaged.code).toBe(3)
+    const report = JSON.parse(damaged.stdout) as { verify: { ok: boolean; partitions: Array<{ damaged: Array<{ fromOffset: number; toOffset: number }> }> } }
+    expect(report.verify.ok).toBe(false)
+    expect(report.verify.partitions[0]!.damaged).toMatchObject([{ fromOffset: 3, toOffset: 4 }])
+    const text = await cli(['--dir', dir, 'inspect', '--verify'])
+    expect(text.code).toBe(3)
+    expect(text.stdout).toMatch(/verify +DAMAGED: 2 batches in 1 partitions read\n {2}orders\/0 offsets 3–4: /)
   })
 
   it('finds the directory in --dir, then $KAFKETTE_DIR, then ./.kafkette', async () => {
