@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   INVALID_GROUP_ID: { retriable: false, message: 'invalid group id' },
   /** A member id the group coordinator does not know (it left or was evicted). */
   UNKNOWN_MEMBER_ID: { retriable: false, message: 'unknown member id' },
+  /** A group member speaks for a generation the group has left behind (it must rejoin). */
+  ILLEGAL_GENERATION: { retriable: false, message: 'the generation is not the group\'s current one' },
   /** The group is rebalancing; retry after the new assignment. */
   REBALANCE_IN_PROGRESS: { retriable: true, message: 'the group is rebalancing' },
   /** A member joins a group with an assignor other than the one its members use. */

@@ -50,4 +50,6 @@ export type {
   TopicPartitionOffset,
   PartitionDescription,
   TopicDescription,
+  ListenOptions,
+  WireListener,
 } from './types.js'

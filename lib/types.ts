@@ -69,3 +69,35 @@ export interface TopicDescription<C = unknown> {
   config: C
   partitions: PartitionDescription[]
 }
+
+/** Options of `log.listen()`: where the Kafka wire-protocol listener binds and what it tells clients. */
+export interface ListenOptions {
+  /** The address to bind (default '127.0.0.1'). Anything but a loopback address needs `allowRemote: true`. */
+  host?: string
+  /** The port (default 9092); 0 picks a free one (read it from `server.port`). */
+  port?: number
+  /** The host clients are told to connect to in Metadata and FindCoordinator (default: `host`, or 127.0.0.1 when `host` is a wildcard). */
+  advertisedHost?: string
+  /** Create a topic a client produces to or asks metadata for (default true). */
+  autoCreateTopics?: boolean
+  /** The largest request frame accepted, in bytes (default 100 MiB); a larger one closes the connection. */
+  maxFrameBytes?: number
+  /** Bind a non-loopback address. There is no authentication: anyone who reaches the port reads and writes the log. */
+  allowRemote?: boolean
+  /** A connection that sends nothing for this long is closed (default 600000, Kafka's connections.max.idle.ms; 0 = never). */
+  idleTimeoutMs?: number
+  /** Connections beyond this many are refused at once (default 4096). */
+  maxConnections?: number
+}
+
+/** A running Kafka wire-protocol listener over a log. */
+export interface WireListener {
+  /** The address it is bound to. */
+  readonly host: string
+  /** The port it is bound to (the one picked when asked for port 0). */
+  readonly port: number
+  /** How many client connections are open. */
+  readonly connections: number
+  /** Stops listening and closes every connection. */
+  close(): Promise<void>
+}

@@ -6,7 +6,7 @@ import { assertDuration, assertPositiveInt, checkOptions, isPlainObject, type Op
 import { GroupCoordinator, type GroupListing, type OffsetCommit, type ResetTarget } from '../group/coordinator.js'
 import type { GroupOffset } from '../group/committed.js'
 import type { GroupDescription } from '../group/group.js'
-import type { TopicPartitionOffset } from '../types.js'
+import type { ListenOptions, TopicPartitionOffset, WireListener } from '../types.js'
 import { Consumer, type ConsumerOptions } from './consumer.js'
 import { Producer, type ProducerOptions } from './producer.js'
 
@@ -78,6 +78,22 @@ export class Log extends CoreLog {
   async waitForGroup(groupId: string): Promise<void> {
     this.assertOpen()
     await this.groups().settled(groupId)
+  }
+
+  // ── the Kafka wire protocol ─────────────────────────────────────────────────
+
+  /**
+   * Starts a listener that speaks the Kafka wire protocol on `host:port` (default
+   * 127.0.0.1:9092; port 0 picks a free one), so Kafka clients in other processes and
+   * languages read and write this log. There is no authentication: binding anything but
+   * loopback needs `allowRemote: true`. `log.close()` closes it too.
+   */
+  async listen(options: ListenOptions = {}): Promise<WireListener> {
+    this.assertOpen()
+    // A lazy import: the listener (above the public API, like the KafkaJS facade) loads
+    // only when a log listens, and layers.spec.ts allows this one edge for that reason.
+    const server = await import('../server/index.js')
+    return server.listen(this, options)
   }
 
   /** Closes every producer and consumer (group members commit and leave, without rebalancing each other), then the store. */

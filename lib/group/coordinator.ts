@@ -12,6 +12,7 @@ import type { Assignor } from './assignors/types.js'
 import { CommittedOffsets, type CommittedOffset, type GroupOffset, type OffsetToCommit } from './committed.js'
 import { Group, type GroupDescription, type GroupState } from './group.js'
 import { Member, type MemberHandle, type Subscription } from './member.js'
+import { ProtocolGroup } from './protocol-group.js'
 
 /** One group as listGroups reports it. */
 export interface GroupListing {
@@ -62,6 +63,8 @@ export class GroupCoordinator {
   /** The committed offsets of every group. */
   readonly offsets: CommittedOffsets
   private readonly groups = new Map<string, Group>()
+  /** Groups whose members assign themselves (the wire listener's); a group id is in one map or the other while it has members. */
+  private readonly protocolGroups = new Map<string, ProtocolGroup>()
   private closing = false
 
   constructor(private readonly log: CoreLog) {
@@ -84,6 +87,10 @@ export class GroupCoordinator {
   }
 
   private group(groupId: string): Group {
+    const other = this.protocolGroups.get(groupId)
+    if (other && other.members.size > 0) {
+      throw new KafketteError('INCONSISTENT_GROUP_PROTOCOL', `group ${groupId} has members that assign themselves over the Kafka protocol; an in-process consumer cannot join it`, { groupId })
+    }
     let g = this.groups.get(groupId)
     if (!g || g.state === 'Dead') this.groups.set(groupId, (g = new Group(groupId, this.log)))
     return g
@@ -116,6 +123,27 @@ export class GroupCoordinator {
     )
     this.group(groupId).add(member)
     return member
+  }
+
+  /**
+   * A group whose members assign partitions themselves (Kafka's JoinGroup/SyncGroup), for
+   * the wire listener. INCONSISTENT_GROUP_PROTOCOL while in-process consumers are its members.
+   */
+  protocolGroup(groupId: string): ProtocolGroup {
+    this.assertOpen()
+    assertGroupId(groupId)
+    const other = this.groups.get(groupId)
+    if (other && other.members.size > 0) {
+      throw new KafketteError('INCONSISTENT_GROUP_PROTOCOL', `group ${groupId} has in-process members; a member assigning itself cannot join it`, { groupId })
+    }
+    let g = this.protocolGroups.get(groupId)
+    if (!g || g.state === 'Dead') this.protocolGroups.set(groupId, (g = new ProtocolGroup(groupId, this.log.clock)))
+    return g
+  }
+
+  /** The self-assigning group of this id, if it exists (no group is created). */
+  findProtocolGroup(groupId: string): ProtocolGroup | undefined {
+    return this.protocolGroups.get(groupId)
   }
 
   /** Replaces a member's subscription and rebalances. */
@@ -209,7 +237,10 @@ export class GroupCoordinator {
     this.assertOpen()
     const ids = new Set(await this.offsets.groupIds())
     for (const [id, g] of this.groups) if (g.members.size > 0) ids.add(id)
+    for (const [id, g] of this.protocolGroups) if (g.members.size > 0) ids.add(id)
     return [...ids].sort().map((groupId) => {
+      const pg = this.protocolGroups.get(groupId)
+      if (pg && pg.members.size > 0) return { groupId, state: pg.state, protocolType: 'consumer' as const, members: pg.members.size }
       const g = this.groups.get(groupId)
       return { groupId, state: g && g.state !== 'Dead' ? g.state : 'Empty', protocolType: 'consumer' as const, members: g?.members.size ?? 0 }
     })
@@ -219,7 +250,9 @@ export class GroupCoordinator {
   async describeGroup(groupId: string): Promise<GroupDescription> {
     this.assertOpen()
     assertGroupId(groupId)
+    const pg = this.protocolGroups.get(groupId)
     const g = this.groups.get(groupId)
+    if (pg && (pg.members.size > 0 || !g || g.members.size === 0)) return pg.describe()
     if (g && g.state !== 'Dead') return g.describe()
     const known = await this.offsets.has(groupId)
     return { groupId, state: known ? 'Empty' : 'Dead', generation: 0, protocolType: 'consumer', protocol: '', leaderId: null, members: [] }
@@ -277,11 +310,16 @@ export class GroupCoordinator {
     this.assertOpen()
     assertGroupId(groupId)
     this.assertEmpty(groupId, 'deleteGroup')
-    if (!(await this.offsets.has(groupId)) && !this.groups.has(groupId)) {
+    if (!(await this.offsets.has(groupId)) && !this.groups.has(groupId) && !this.protocolGroups.has(groupId)) {
       throw new KafketteError('GROUP_ID_NOT_FOUND', `group ${groupId} has no members and no committed offsets`, { groupId })
     }
     this.assertEmpty(groupId, 'deleteGroup')
     await this.offsets.delete(groupId)
+    const pg = this.protocolGroups.get(groupId)
+    if (pg) {
+      this.protocolGroups.delete(groupId)
+      pg.close()
+    }
     const g = this.groups.get(groupId)
     if (g) {
       this.groups.delete(groupId)
@@ -290,9 +328,9 @@ export class GroupCoordinator {
   }
 
   private assertEmpty(groupId: string, what: string): void {
-    const g = this.groups.get(groupId)
-    if (g && g.members.size > 0) {
-      throw new KafketteError('NON_EMPTY_GROUP', `${what}: group ${groupId} has ${g.members.size} member(s); close its consumers first`, { groupId })
+    const size = (this.groups.get(groupId)?.members.size ?? 0) + (this.protocolGroups.get(groupId)?.members.size ?? 0)
+    if (size > 0) {
+      throw new KafketteError('NON_EMPTY_GROUP', `${what}: group ${groupId} has ${size} member(s); close its consumers first`, { groupId })
     }
   }
 
@@ -313,5 +351,24 @@ export class GroupCoordinator {
   close(): void {
     this.closing = true
     for (const g of this.groups.values()) g.close()
+    for (const g of this.protocolGroups.values()) g.close()
+  }
+
+  /**
+   * Commits offsets for a member of a self-assigning group (Kafka's OffsetCommit rules:
+   * its member id and generation; an empty group takes commits with generation -1).
+   */
+  async commitProtocol(groupId: string, memberId: string, generation: number, offsets: readonly OffsetCommit[]): Promise<void> {
+    this.assertOpen()
+    assertGroupId(groupId)
+    const resolved = this.resolveOffsets(offsets, groupId)
+    const inProcess = this.groups.get(groupId)
+    if (inProcess && inProcess.members.size > 0) {
+      throw new KafketteError('INCONSISTENT_GROUP_PROTOCOL', `group ${groupId} has in-process members`, { groupId })
+    }
+    const pg = this.protocolGroups.get(groupId)
+    if (pg) pg.checkCommit(memberId, generation)
+    else if (generation >= 0 || memberId !== '') throw new KafketteError('UNKNOWN_MEMBER_ID', `member ${memberId} is not in group ${groupId}`, { groupId, memberId })
+    await this.offsets.commit(groupId, resolved)
   }
 }

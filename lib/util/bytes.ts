@@ -1,5 +1,6 @@
 // The one rule that turns a stored key, value or header into bytes for a Kafka client:
-// shared by the KafkaJS facade (what its readers get) and the bridge (what a cluster gets).
+// shared by the KafkaJS facade (what its readers get), the bridge (what a cluster gets) and
+// the wire listener (what wire clients fetch).
 
 /** Bytes as they are, a string as UTF-8, anything else (data a native producer wrote) as its JSON; null and undefined stay null. */
 export function toBuffer(v: unknown): Buffer | null {

@@ -1,0 +1,38 @@
+// Heartbeat (key 12), versions 0–3: keeps a member's session alive; REBALANCE_IN_PROGRESS
+// tells it to rejoin.
+//
+// | version | request | response |
+// |---|---|---|
+// | 0 | group_id, generation_id, member_id | error |
+// | 1–2 | | throttle_time_ms (first) |
+// | 3 | + group_instance_id | |
+import { kafkaErrorCode, KAFKA } from '../errors.js'
+import { defineApi } from './api.js'
+
+export const heartbeat = defineApi<{ groupId: string; generation: number; memberId: string }, number>({
+  key: 12,
+  name: 'Heartbeat',
+  minVersion: 0,
+  maxVersion: 3,
+  decode(r, v) {
+    const groupId = r.str()
+    const generation = r.int32()
+    const memberId = r.str()
+    if (v >= 3) r.string()
+    return { groupId, generation, memberId }
+  },
+  handle(ctx, req) {
+    try {
+      const group = ctx.log.groups().findProtocolGroup(req.groupId)
+      if (!group) return KAFKA.UNKNOWN_MEMBER_ID
+      group.heartbeat(req.memberId, req.generation)
+      return KAFKA.NONE
+    } catch (err) {
+      return kafkaErrorCode(err)
+    }
+  },
+  encode(w, errorCode, v) {
+    if (v >= 1) w.int32(0)
+    w.int16(errorCode)
+  },
+})
