@@ -44,8 +44,12 @@ const UNSUPPORTED_COMPRESSION_TYPE = 76
 const UNSUPPORTED_FOR_MESSAGE_FORMAT = 43
 
 const gunzipAsync = promisify(gunzip)
-// CommonJS (dist/cjs) has __filename; ES modules have import.meta.url.
-const require_ = createRequire(typeof __filename === 'string' ? __filename : import.meta.url)
+// ES modules have import.meta.url; the CommonJS build (dist/cjs) leaves it undefined and has __filename.
+let requireCodec: NodeJS.Require | undefined
+function load<T>(name: string): T {
+  requireCodec ??= createRequire((import.meta.url as string | undefined) ?? __filename)
+  return requireCodec(name) as T
+}
 // The native codecs load on first use, so a log that never meets a compressed batch never loads them.
 let snappy: { uncompress(b: Buffer): Promise<Buffer | string> } | undefined
 let lz4: { decompressFrame(b: Buffer): Promise<Buffer> } | undefined
@@ -54,7 +58,7 @@ let zstd: { decompress(b: Buffer): Promise<Buffer> } | undefined
 const XERIAL = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00])
 
 async function unsnappy(data: Buffer): Promise<Buffer> {
-  snappy ??= require_('snappy') as typeof snappy
+  snappy ??= load<NonNullable<typeof snappy>>('snappy')
   // kafka-python (and the Java client) frame snappy the xerial way: a 16-byte header, then
   // [int32 length, raw snappy block]…; librdkafka sends one raw block.
   if (data.length >= 16 && data.subarray(0, 8).equals(XERIAL)) {
@@ -74,10 +78,10 @@ async function decompress(codec: number, data: Buffer): Promise<Buffer> {
       case 2:
         return await unsnappy(data)
       case 3:
-        lz4 ??= require_('lz4-napi') as typeof lz4
+        lz4 ??= load<NonNullable<typeof lz4>>('lz4-napi')
         return await lz4!.decompressFrame(data)
       case 4:
-        zstd ??= require_('@mongodb-js/zstd') as typeof zstd
+        zstd ??= load<NonNullable<typeof zstd>>('@mongodb-js/zstd')
         return await zstd!.decompress(data)
     }
   } catch (err) {
