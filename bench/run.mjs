@@ -15,6 +15,7 @@ const SUITES = {
   groups: 'suites/groups.mjs',
   big: 'suites/big.mjs',
   kafkajs: 'suites/kafkajs.mjs',
+  wire: 'suites/wire.mjs',
   peers: 'suites/peers.mjs',
   retention: 'retention.mjs',
   bridge: 'suites/bridge.mjs',

@@ -108,19 +108,28 @@ export class Reader {
     }
     return (result >>> 1) ^ -(result & 1)
   }
-  /** A zigzag varlong, as a safe-integer number. */
+  /** A zigzag varlong, as a safe-integer number. Up to 7 bytes (|v| < 2^48) with numbers; longer ones with BigInt. */
   varlong(): number {
-    let result = 0n
+    const start = this.offset
+    let z = 0
+    let scale = 1
+    for (let i = 0; i < 7; i++) {
+      const b = this.buf[this.need(1)]!
+      z += (b & 0x7f) * scale
+      if ((b & 0x80) === 0) return z % 2 === 0 ? z / 2 : -(z + 1) / 2
+      scale *= 128
+    }
+    this.offset = start
+    let big = 0n
     let shift = 0n
     for (;;) {
       if (shift > 63n) throw new MalformedRequest('varlong too long')
       const b = this.buf[this.need(1)]!
-      result |= BigInt(b & 0x7f) << shift
+      big |= BigInt(b & 0x7f) << shift
       if ((b & 0x80) === 0) break
       shift += 7n
     }
-    const v = (result >> 1n) ^ -(result & 1n)
-    const n = Number(v)
+    const n = Number((big >> 1n) ^ -(big & 1n))
     if (!Number.isSafeInteger(n)) throw new MalformedRequest('varlong out of range')
     return n
   }

@@ -9,7 +9,7 @@ import { toBuffer } from '../internal.js'
 import { crc32c } from './crc32c.js'
 import { MalformedRequest, Reader, Writer } from './protocol.js'
 
-/** A record as a producer sent it. */
+/** A record as a producer sent it (keys, values and header values are views of the request: they are stored, then dropped). */
 export interface WireRecord {
   key: Buffer | null
   value: Buffer | null
@@ -101,9 +101,9 @@ function readRecords(r: Reader, count: number, baseTimestamp: number): WireRecor
     const timestamp = baseTimestamp + r.varlong()
     r.varint()
     const keyLen = r.varint()
-    const key = keyLen < 0 ? null : Buffer.from(r.raw(keyLen))
+    const key = keyLen < 0 ? null : r.raw(keyLen)
     const valueLen = r.varint()
-    const value = valueLen < 0 ? null : Buffer.from(r.raw(valueLen))
+    const value = valueLen < 0 ? null : r.raw(valueLen)
     const headerCount = r.varint()
     if (headerCount < 0 || headerCount > r.remaining) throw new MalformedRequest(`header count ${headerCount}`)
     const headers: Array<[string, Buffer | null]> = []
@@ -112,7 +112,7 @@ function readRecords(r: Reader, count: number, baseTimestamp: number): WireRecor
       if (kl < 0) throw new MalformedRequest('null header key')
       const hk = r.raw(kl).toString('utf8')
       const vl = r.varint()
-      headers.push([hk, vl < 0 ? null : Buffer.from(r.raw(vl))])
+      headers.push([hk, vl < 0 ? null : r.raw(vl)])
     }
     if (r.offset !== end) throw new MalformedRequest(`record ${i} is ${length} bytes but its fields take ${length + r.offset - end}`)
     out.push({ key, value, headers, timestamp })

@@ -90,7 +90,7 @@ describe('real clients (memory log)', () => {
 
   it('each client consumes what every client produced and what the app wrote in-process, identically', async () => {
     await log.createTopic('from-kafkette')
-    await log.producer().send('from-kafkette', [
+    await log.producer().send<unknown>('from-kafkette', [
       { key: 'emp1', value: 'salary:100', headers: { src: 'hr' }, timestamp: 1700000000001 },
       { key: 'emp2', value: null, timestamp: 1700000000002 },
       { key: null, value: Buffer.from('no-key'), headers: { a: '1', b: '2' }, timestamp: 1700000000003 },

@@ -6,6 +6,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { APIS } from '../../lib/server/index.js'
 import { Writer } from '../../lib/server/protocol.js'
+import { encodeBatch } from '../../lib/server/records.js'
 import { apiVersionsOk, RawClient } from '../helpers/wire.js'
 import { memory, stores } from '../helpers/stores.js'
 
@@ -169,6 +170,42 @@ describe('fuzz', () => {
     expect(await apiVersionsOk(server.port)).toBe(true)
     expect(await log.listTopics()).toEqual([])
     expect(await log.listGroups()).toEqual([])
+    await log.close()
+  })
+
+  it('mutated valid requests (bytes flipped, frames cut) close the connection or get an answer, and write nothing (property)', async () => {
+    const log = await memory.makeLog()
+    const server = await log.listen({ port: 0, autoCreateTopics: false })
+    const body = (fill: (w: Writer) => void): Buffer => {
+      const w = new Writer()
+      fill(w)
+      return Buffer.from(w.done())
+    }
+    const batch = new Writer()
+    encodeBatch(batch, [{ topic: 'fuzz', partition: 0, offset: 0, key: 'k', value: Buffer.from('v'), headers: { h: 'x' }, timestamp: 1 }])
+    const valid: Array<[number, number, Buffer]> = [
+      [3, 5, body((w) => w.array(['fuzz'], (w, t) => w.string(t)).bool(true))],
+      [0, 7, body((w) => w.string(null).int16(-1).int32(1000).array(['fuzz'], (w, t) => w.string(t).array([0], (w, p) => w.int32(p).bytes(batch.done()))))],
+      [1, 11, body((w) => w.int32(-1).int32(10).int32(1).int32(1 << 20).int8(0).int32(0).int32(-1).array(['fuzz'], (w, t) => w.string(t).array([0], (w, p) => w.int32(p).int32(-1).int64(0).int64(-1).int32(1 << 20))).int32(0).string(''))],
+      [2, 3, body((w) => w.int32(-1).int8(0).array(['fuzz'], (w, t) => w.string(t).array([0], (w, p) => w.int32(p).int64(-2))))],
+      [11, 5, body((w) => w.string('fuzz-group').int32(100).int32(100).string('').string(null).string('consumer').array(['range'], (w, n) => w.string(n).bytes(Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0]))))],
+      [8, 2, body((w) => w.string('fuzz-group').int32(-1).string('').int64(-1).array(['fuzz'], (w, t) => w.string(t).array([0], (w, p) => w.int32(p).int64(1).string(null))))],
+    ]
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...valid), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.option(fc.nat()), async ([key, version, good], flips, cut) => {
+        const mutated = Buffer.from(good)
+        for (const [at, byte] of flips) if (mutated.length > 0) mutated[at % mutated.length] = byte
+        const c = await RawClient.open(server.port)
+        c.send(key, version, 4, cut === null ? mutated : mutated.subarray(0, cut % (mutated.length + 1)))
+        const r = await c.read()
+        if (r !== null) expect(r.readInt32BE(0)).toBe(4)
+        c.close()
+      }),
+      { numRuns: 300 },
+    )
+    expect(await apiVersionsOk(server.port)).toBe(true)
+    expect(await log.listTopics()).toEqual([])
+    expect(await log.fetchOffsets('fuzz-group')).toEqual([])
     await log.close()
   })
 

@@ -55,8 +55,7 @@ async function produceOne(ctx: RequestContext, topic: string, p: PartitionData):
     }
     if (messages.length === 0) return fail(KAFKA.CORRUPT_MESSAGE)
     const meta = await ctx.producer.send(topic, messages)
-    const part = (await log.describeTopic(topic)).partitions[p.index]
-    return { index: p.index, errorCode: KAFKA.NONE, baseOffset: meta[0]!.offset, logStartOffset: part?.logStartOffset ?? 0 }
+    return { index: p.index, errorCode: KAFKA.NONE, baseOffset: meta[0]!.offset, logStartOffset: log.requirePartition(topic, p.index).logStartOffset }
   } catch (err) {
     if (err instanceof InvalidBatch) return fail(err.errorCode)
     return fail(kafkaErrorCode(err))

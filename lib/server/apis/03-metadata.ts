@@ -59,8 +59,7 @@ export const metadata = defineApi<Req, Res>({
             if (!log.hasTopic(name)) throw err
           })
         }
-        const d = await log.describeTopic(name)
-        topics.push({ errorCode: KAFKA.NONE, name, partitions: d.partitions.length })
+        topics.push({ errorCode: KAFKA.NONE, name, partitions: log.requireTopic(name).partitions.length })
       } catch (err) {
         topics.push({ errorCode: kafkaErrorCode(err), name, partitions: 0 })
       }
