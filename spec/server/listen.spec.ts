@@ -130,6 +130,32 @@ describe.each(stores)('listener on $name', (store) => {
     await log.close()
   })
 
+  it('serves hundreds of connections at once, and counts them down as they close', async () => {
+    const log = await store.makeLog()
+    const server = await log.listen({ port: 0 })
+    const clients = await Promise.all(Array.from({ length: 300 }, () => RawClient.open(server.port)))
+    clients.forEach((c, i) => c.send(18, 2, i))
+    const ids = await Promise.all(clients.map(async (c) => (await c.read())!.readInt32BE(0)))
+    expect(ids).toEqual([...Array(300).keys()])
+    expect(server.connections).toBe(300)
+    for (const c of clients) c.close()
+    await log.close()
+    expect(server.connections).toBe(0)
+  })
+
+  it('offers no SASL mechanism: a handshake gets UNSUPPORTED_SASL_MECHANISM and an empty list', async () => {
+    const log = await store.makeLog()
+    const server = await log.listen({ port: 0 })
+    const c = await RawClient.open(server.port)
+    const body = new Writer()
+    body.string('PLAIN')
+    c.send(17, 1, 3, Buffer.from(body.done()))
+    const r = (await c.read())!
+    expect([r.readInt32BE(0), r.readInt16BE(4), r.readInt32BE(6)]).toEqual([3, 33, 0])
+    c.close()
+    await log.close()
+  })
+
   it('answers pipelined requests in request order on one connection', async () => {
     const log = await store.makeLog()
     const server = await log.listen({ port: 0 })

@@ -62,6 +62,7 @@ async function produceOne(ctx: RequestContext, topic: string, p: PartitionData):
   }
 }
 
+/** The Produce API (key 0): versions, decoder, handler and encoder. */
 export const produce = defineApi<Req, Res>({
   key: 0,
   name: 'Produce',

@@ -117,6 +117,7 @@ function nextAppend(ctx: RequestContext, req: Req, waitMs: number): Promise<void
   })
 }
 
+/** The Fetch API (key 1): versions, decoder, handler and encoder. */
 export const fetch = defineApi<Req, Res>({
   key: 1,
   name: 'Fetch',

@@ -17,6 +17,7 @@ type Res = Array<{ name: string; partitions: Array<{ index: number; errorCode: n
 const LATEST = -1
 const EARLIEST = -2
 
+/** The ListOffsets API (key 2): versions, decoder, handler and encoder. */
 export const listOffsets = defineApi<Req, Res>({
   key: 2,
   name: 'ListOffsets',

@@ -33,6 +33,7 @@ interface Res {
 /** The cluster id every response names: one broker, one cluster. */
 export const CLUSTER_ID = 'kafkette'
 
+/** The Metadata API (key 3): versions, decoder, handler and encoder. */
 export const metadata = defineApi<Req, Res>({
   key: 3,
   name: 'Metadata',

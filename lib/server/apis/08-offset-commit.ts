@@ -18,6 +18,7 @@ interface Req {
 }
 type Res = Array<{ name: string; partitions: Array<{ index: number; errorCode: number }> }>
 
+/** The OffsetCommit API (key 8): versions, decoder, handler and encoder. */
 export const offsetCommit = defineApi<Req, Res>({
   key: 8,
   name: 'OffsetCommit',

@@ -19,6 +19,7 @@ interface Res {
   topics: Array<{ name: string; partitions: Array<{ index: number; offset: number; metadata: string | null }> }>
 }
 
+/** The OffsetFetch API (key 9): versions, decoder, handler and encoder. */
 export const offsetFetch = defineApi<Req, Res>({
   key: 9,
   name: 'OffsetFetch',

@@ -8,6 +8,7 @@
 import { KAFKA } from '../errors.js'
 import { defineApi } from './api.js'
 
+/** The FindCoordinator API (key 10): versions, decoder, handler and encoder. */
 export const findCoordinator = defineApi<string, { host: string; port: number }>({
   key: 10,
   name: 'FindCoordinator',

@@ -33,6 +33,7 @@ interface Res {
   members: Array<{ memberId: string; metadata: Buffer }>
 }
 
+/** The JoinGroup API (key 11): versions, decoder, handler and encoder. */
 export const joinGroup = defineApi<Req, Res>({
   key: 11,
   name: 'JoinGroup',

@@ -9,6 +9,7 @@
 import { kafkaErrorCode, KAFKA } from '../errors.js'
 import { defineApi } from './api.js'
 
+/** The Heartbeat API (key 12): versions, decoder, handler and encoder. */
 export const heartbeat = defineApi<{ groupId: string; generation: number; memberId: string }, number>({
   key: 12,
   name: 'Heartbeat',

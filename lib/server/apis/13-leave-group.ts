@@ -7,6 +7,7 @@
 import { kafkaErrorCode, KAFKA } from '../errors.js'
 import { defineApi } from './api.js'
 
+/** The LeaveGroup API (key 13): versions, decoder, handler and encoder. */
 export const leaveGroup = defineApi<{ groupId: string; memberId: string }, number>({
   key: 13,
   name: 'LeaveGroup',

@@ -16,6 +16,7 @@ interface Req {
   assignments: Array<{ memberId: string; assignment: Buffer }>
 }
 
+/** The SyncGroup API (key 14): versions, decoder, handler and encoder. */
 export const syncGroup = defineApi<Req, { errorCode: number; assignment: Buffer }>({
   key: 14,
   name: 'SyncGroup',

@@ -17,6 +17,7 @@ interface Described {
   members: Array<{ memberId: string; clientId: string; clientHost: string; metadata: Buffer; assignment: Buffer }>
 }
 
+/** The DescribeGroups API (key 15): versions, decoder, handler and encoder. */
 export const describeGroups = defineApi<string[], Described[]>({
   key: 15,
   name: 'DescribeGroups',

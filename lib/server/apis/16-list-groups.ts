@@ -7,6 +7,7 @@
 import { kafkaErrorCode, KAFKA } from '../errors.js'
 import { defineApi } from './api.js'
 
+/** The ListGroups API (key 16): versions, decoder, handler and encoder. */
 export const listGroups = defineApi<null, { errorCode: number; groups: string[] }>({
   key: 16,
   name: 'ListGroups',

@@ -7,6 +7,7 @@
 import { KAFKA } from '../errors.js'
 import { defineApi } from './api.js'
 
+/** The SaslHandshake API (key 17): versions, decoder, handler and encoder. */
 export const saslHandshake = defineApi<string, true>({
   key: 17,
   name: 'SaslHandshake',

@@ -28,6 +28,7 @@ export function writeVersions(w: Writer, errorCode: number, version: number): vo
   if (version >= 1) w.int32(0)
 }
 
+/** The ApiVersions API (key 18): versions, decoder, handler and encoder. */
 export const apiVersions = defineApi<null, true>({
   key: 18,
   name: 'ApiVersions',

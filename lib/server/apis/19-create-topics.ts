@@ -49,6 +49,7 @@ export function topicConfigOf(configs: ReadonlyArray<{ name: string; value: stri
   return out as Partial<TopicConfig>
 }
 
+/** The CreateTopics API (key 19): versions, decoder, handler and encoder. */
 export const createTopics = defineApi<Req, Res>({
   key: 19,
   name: 'CreateTopics',

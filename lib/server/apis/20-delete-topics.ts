@@ -7,6 +7,7 @@
 import { kafkaErrorCode, KAFKA } from '../errors.js'
 import { defineApi } from './api.js'
 
+/** The DeleteTopics API (key 20): versions, decoder, handler and encoder. */
 export const deleteTopics = defineApi<string[], Array<{ name: string; errorCode: number }>>({
   key: 20,
   name: 'DeleteTopics',

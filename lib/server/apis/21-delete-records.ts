@@ -10,6 +10,7 @@ import { defineApi } from './api.js'
 type Req = Array<{ name: string; partitions: Array<{ index: number; offset: number }> }>
 type Res = Array<{ name: string; partitions: Array<{ index: number; lowWatermark: number; errorCode: number }> }>
 
+/** The DeleteRecords API (key 21): versions, decoder, handler and encoder. */
 export const deleteRecords = defineApi<Req, Res>({
   key: 21,
   name: 'DeleteRecords',

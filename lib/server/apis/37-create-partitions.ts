@@ -11,6 +11,7 @@ interface Req {
   validateOnly: boolean
 }
 
+/** The CreatePartitions API (key 37): versions, decoder, handler and encoder. */
 export const createPartitions = defineApi<Req, Array<{ name: string; errorCode: number; message: string | null }>>({
   key: 37,
   name: 'CreatePartitions',

@@ -6,6 +6,7 @@
 import { kafkaErrorCode, KAFKA } from '../errors.js'
 import { defineApi } from './api.js'
 
+/** The DeleteGroups API (key 42): versions, decoder, handler and encoder. */
 export const deleteGroups = defineApi<string[], Array<{ groupId: string; errorCode: number }>>({
   key: 42,
   name: 'DeleteGroups',
