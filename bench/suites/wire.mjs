@@ -2,20 +2,20 @@
 // against librdkafka's mock cluster (bench/peers/rdkafka-mock-cluster.c, a real peer
 // speaking the same protocol on 127.0.0.1): KafkaJS 2.2.4 producing and consuming through
 // each, kcat producing 1,000,000 100-byte messages, and a consumer-group join over the wire.
-// In memory (the listener's cost, not the store's).
+// In memory (the listener's cost, not the store's). Every wire client runs in its own
+// process (bench/suites/wire-client.mjs for KafkaJS), as wire clients do: in this process it
+// would share the listener's event loop.
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Kafka, logLevel } from 'kafkajs'
 import { openLog } from '../../dist/esm/index.js'
 import { megabytes, sends } from '../lib/data.mjs'
 import { count, now, quick, race, results, secondsSince } from '../lib/harness.mjs'
 
 const { emit } = results('wire')
 const list = sends({ batch: 1000, size: 100, keyed: false })
-const asKafkaJS = list.map((msgs) => msgs.map((m) => ({ value: m.value })))
 
 // ── the peer: librdkafka's mock cluster ───────────────────────────────────────
 let mockBinary
@@ -60,7 +60,13 @@ async function startKafkette(topics) {
 }
 
 const TARGETS = { kafkette: startKafkette, mock: startMock }
-const kafkaOf = (bootstrap) => new Kafka({ clientId: 'bench', brokers: [bootstrap], logLevel: logLevel.NOTHING })
+
+/** Fails the suite (instead of hanging it) when a run has not finished in two minutes. */
+function bounded(promise, what) {
+  let timer
+  const limit = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not done after 120 s`)), 120_000)))
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer))
+}
 
 function counter(n) {
   let resolve
@@ -72,17 +78,25 @@ function counter(n) {
 const peers = (id) => (mockBinary ? { 'librdkafka mock': `${id}.mock` } : undefined)
 const skippedMock = (id, scenario) => emit({ id: `${id}.mock`, section: 'wire', scenario, skipped: 'the librdkafka mock cluster could not be built (install librdkafka-dev: scripts/ci-deps.sh)' })
 
+/** Runs the KafkaJS client in its own process; resolves its JSON figure. */
+function client(args) {
+  return bounded(
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [fileURLToPath(new URL('./wire-client.mjs', import.meta.url)), ...args.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] })
+      let out = ''
+      child.stdout.on('data', (d) => (out += d))
+      child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`wire-client ${args.join(' ')} exited with ${code}`))))
+    }),
+    `KafkaJS ${args[1]}`,
+  )
+}
+
 // ── KafkaJS produce: listener vs in-process vs mock ───────────────────────────
 {
   const sendsPerRun = (quick ? 20_000 : 100_000) / 1000
   const viaWire = (target) => async () => {
     const t = await TARGETS[target](['t:1'])
-    const p = kafkaOf(t.bootstrap).producer()
-    await p.connect()
-    const t0 = now()
-    for (let s = 0; s < sendsPerRun; s++) await p.send({ topic: 't', messages: asKafkaJS[s % asKafkaJS.length] })
-    const rate = (sendsPerRun * 1000) / secondsSince(t0)
-    await p.disconnect()
+    const { rate } = await client([t.bootstrap, 'produce', sendsPerRun])
     await t.close()
     return rate
   }
@@ -108,26 +122,13 @@ const skippedMock = (id, scenario) => emit({ id: `${id}.mock`, section: 'wire', 
 
 // ── KafkaJS consume (eachBatch, a group of one) ───────────────────────────────
 {
-  const n = quick ? 20_000 : 100_000
-  const fill = async (bootstrap) => {
-    const p = kafkaOf(bootstrap).producer()
-    await p.connect()
-    for (let s = 0; s < n / 1000; s++) await p.send({ topic: 't', messages: asKafkaJS[s % asKafkaJS.length] })
-    await p.disconnect()
-  }
+  // 20,000 in both modes: KafkaJS consumes from the mock cluster at a few thousand messages/s.
+  const n = 20_000
   let seq = 0
   const viaWire = (target) => async () => {
     const t = await TARGETS[target](['t:1'])
-    await fill(t.bootstrap)
-    const seen = counter(n)
-    const c = kafkaOf(t.bootstrap).consumer({ groupId: `g${seq++}`, maxBytesPerPartition: 1024 * 1024 })
-    await c.connect()
-    await c.subscribe({ topics: ['t'], fromBeginning: true })
-    const t0 = now()
-    await c.run({ eachBatch: async ({ batch }) => seen.add(batch.messages.length) })
-    await seen.done
-    const rate = n / secondsSince(t0)
-    await c.disconnect()
+    await client([t.bootstrap, 'fill', n / 1000])
+    const { rate } = await client([t.bootstrap, 'consume', n, `g${seq++}`])
     await t.close()
     return rate
   }
@@ -187,20 +188,9 @@ const skippedMock = (id, scenario) => emit({ id: `${id}.mock`, section: 'wire', 
   let seq = 0
   const join = (target) => async () => {
     const t = await TARGETS[target](['t:4'])
-    const kafka = kafkaOf(t.bootstrap)
-    const durations = []
-    for (let i = 0; i < joins; i++) {
-      const c = kafka.consumer({ groupId: `join${seq++}` })
-      await c.connect()
-      await c.subscribe({ topics: ['t'] })
-      const joined = new Promise((resolve) => c.on(c.events.GROUP_JOIN, (e) => resolve(e.payload.duration)))
-      await c.run({ eachBatch: async () => undefined })
-      durations.push(await joined)
-      await c.disconnect()
-    }
+    const { median } = await client([t.bootstrap, 'join', joins, `join${seq++}`])
     await t.close()
-    durations.sort((a, b) => a - b)
-    return durations[Math.floor((durations.length - 1) / 2)]
+    return median
   }
   const r = await race('wire group join', { listener: join('kafkette'), ...(mockBinary ? { mock: join('mock') } : {}) }, { runs: 3 })
   emit({ id: 'wire.join', section: 'wire', store: 'memory', scenario: 'KafkaJS consumer joining a new group over the wire (JoinGroup + SyncGroup: GROUP_JOIN duration, median of the joins of a run)', kind: 'latency', p50: r.listener.median, p99: r.listener.max, p999: r.listener.max, min: r.listener.min, max: r.listener.max, runs: r.listener.runs, unit: 'ms', peers: mockBinary ? { 'librdkafka mock': 'wire.join.mock' } : undefined, targets: [{ kind: 'max', stat: 'p50', value: 50 }] })
