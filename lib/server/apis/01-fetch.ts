@@ -79,9 +79,14 @@ async function readAll(ctx: RequestContext, req: Req): Promise<{ res: Res; bytes
   const budget = { bytes: req.maxBytes > 0 ? req.maxBytes : 0x7fffffff }
   let bytes = 0
   const res: Res = []
+  let first = true
   for (const t of req.topics) {
     const partitions: PartitionRes[] = []
     for (const p of t.partitions) {
+      // Each partition's batch is encoded in one go (up to partition_max_bytes): give the
+      // event loop a turn between them, so a large fetch does not hold the app's process.
+      if (!first) await new Promise<void>((resolve) => setImmediate(resolve))
+      first = false
       const r = await readPartition(ctx, t.name, p, budget)
       if (r.errorCode !== KAFKA.NONE) bytes += 1
       bytes += r.records?.length ?? 0
