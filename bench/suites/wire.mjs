@@ -1,51 +1,33 @@
 // The Kafka wire listener, raced in the same rounds against kafkette's in-process API and
-// against librdkafka's mock cluster (bench/peers/rdkafka-mock-cluster.c, a real peer
+// against librdkafka's mock cluster (tools/mock-cluster, a real peer
 // speaking the same protocol on 127.0.0.1): KafkaJS 2.2.4 producing and consuming through
 // each, kcat producing 1,000,000 100-byte messages, and a consumer-group join over the wire.
 // In memory (the listener's cost, not the store's). Every wire client runs in its own
 // process (bench/suites/wire-client.mjs for KafkaJS), as wire clients do: in this process it
 // would share the listener's event loop.
-import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { openLog } from '../../dist/esm/index.js'
+import { buildMockCluster, startMockCluster } from '../../tools/mock-cluster/index.mjs'
 import { megabytes, sends } from '../lib/data.mjs'
 import { count, now, quick, race, results, secondsSince } from '../lib/harness.mjs'
 
 const { emit } = results('wire')
 const list = sends({ batch: 1000, size: 100, keyed: false })
 
-// ── the peer: librdkafka's mock cluster ───────────────────────────────────────
-let mockBinary
+// ── the peer: librdkafka's mock cluster (tools/mock-cluster) ───────────────────
+let mockAvailable = true
 try {
-  mockBinary = join(mkdtempSync(join(tmpdir(), 'kafkette-mock-')), 'rdkafka-mock-cluster')
-  execFileSync('cc', ['-O2', '-o', mockBinary, fileURLToPath(new URL('../peers/rdkafka-mock-cluster.c', import.meta.url)), '-lrdkafka'], { stdio: 'pipe' })
+  buildMockCluster()
 } catch (err) {
-  mockBinary = undefined
-  process.stderr.write(`wire: cannot build the librdkafka mock cluster (${err.message.split('\n')[0]}); install librdkafka-dev (scripts/ci-deps.sh)\n`)
+  mockAvailable = false
+  process.stderr.write(`wire: cannot build the librdkafka mock cluster (${err.message.split('\n')[0]}); install cc and librdkafka-dev (scripts/ci-deps.sh)\n`)
 }
 
 /** Starts a mock cluster with `topics` ('name:partitions'); resolves { bootstrap, close }. */
 async function startMock(topics) {
-  const child = spawn(mockBinary, topics, { stdio: ['pipe', 'pipe', 'ignore'] })
-  const bootstrap = await new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (d) => {
-      out += d
-      if (out.includes('\n')) resolve(out.trim())
-    })
-    child.on('exit', (code) => reject(new Error(`mock cluster exited with ${code}`)))
-  })
-  return {
-    bootstrap,
-    close: () =>
-      new Promise((resolve) => {
-        child.on('exit', resolve)
-        child.stdin.end()
-      }),
-  }
+  const mock = await startMockCluster({ topics: topics.map((t) => ({ name: t.split(':')[0], partitions: Number(t.split(':')[1] ?? 1) })) })
+  return { bootstrap: mock.bootstrap, close: () => mock.stop() }
 }
 
 /** A kafkette log in memory with a listener on a free port. */
@@ -75,8 +57,8 @@ function counter(n) {
   return { done, add: (k) => ((seen += k) >= n ? resolve() : undefined) }
 }
 
-const peers = (id) => (mockBinary ? { 'librdkafka mock': `${id}.mock` } : undefined)
-const skippedMock = (id, scenario) => emit({ id: `${id}.mock`, section: 'wire', scenario, skipped: 'the librdkafka mock cluster could not be built (install librdkafka-dev: scripts/ci-deps.sh)' })
+const peers = (id) => (mockAvailable ? { 'librdkafka mock': `${id}.mock` } : undefined)
+const skippedMock = (id, scenario) => emit({ id: `${id}.mock`, section: 'wire', scenario, skipped: 'the librdkafka mock cluster could not be built (install cc and librdkafka-dev: scripts/ci-deps.sh)' })
 
 /** Runs the KafkaJS client in its own process; resolves its JSON figure. */
 function client(args) {
@@ -111,12 +93,12 @@ function client(args) {
       return rate
     },
     listener: viaWire('kafkette'),
-    ...(mockBinary ? { mock: viaWire('mock') } : {}),
+    ...(mockAvailable ? { mock: viaWire('mock') } : {}),
   }
   const r = await race('wire produce', contenders)
   const scenario = 'KafkaJS producer.send of 1,000 messages, 100 B values, acks=-1, through the listener (floor: kafkette in-process send in the same rounds)'
-  emit({ id: 'wire.produce', section: 'wire', store: 'memory', scenario, kind: 'throughput', ...r.listener, mbps: megabytes(r.listener.median, 100), floor: { name: 'in-process producer.send', median: r['in-process'].median }, peers: peers('wire.produce'), targets: mockBinary ? [{ kind: 'peer', peer: 'librdkafka mock', min: 1 }] : [], note: `${count(sendsPerRun * 1000)} messages a run` })
-  if (mockBinary) emit({ id: 'wire.produce.mock', section: 'wire', scenario: 'KafkaJS producer.send of 1,000 messages through librdkafka 2.0.2 mock cluster', kind: 'throughput', ...r.mock, mbps: megabytes(r.mock.median, 100) })
+  emit({ id: 'wire.produce', section: 'wire', store: 'memory', scenario, kind: 'throughput', ...r.listener, mbps: megabytes(r.listener.median, 100), floor: { name: 'in-process producer.send', median: r['in-process'].median }, peers: peers('wire.produce'), targets: mockAvailable ? [{ kind: 'peer', peer: 'librdkafka mock', min: 1 }] : [], note: `${count(sendsPerRun * 1000)} messages a run` })
+  if (mockAvailable) emit({ id: 'wire.produce.mock', section: 'wire', scenario: 'KafkaJS producer.send of 1,000 messages through librdkafka 2.0.2 mock cluster', kind: 'throughput', ...r.mock, mbps: megabytes(r.mock.median, 100) })
   else skippedMock('wire.produce', 'KafkaJS producer.send through the librdkafka mock cluster')
 }
 
@@ -149,12 +131,12 @@ function client(args) {
       return rate
     },
     listener: viaWire('kafkette'),
-    ...(mockBinary ? { mock: viaWire('mock') } : {}),
+    ...(mockAvailable ? { mock: viaWire('mock') } : {}),
   }
   const r = await race('wire consume', contenders)
   const scenario = 'KafkaJS consumer.run({ eachBatch }) in a group of 1, 1 partition, 100 B values, through the listener (floor: kafkette in-process run({ eachBatch }) in the same rounds)'
-  emit({ id: 'wire.consume', section: 'wire', store: 'memory', scenario, kind: 'throughput', ...r.listener, mbps: megabytes(r.listener.median, 100), floor: { name: 'in-process run({ eachBatch })', median: r['in-process'].median }, peers: peers('wire.consume'), targets: mockBinary ? [{ kind: 'peer', peer: 'librdkafka mock', min: 1 }] : [], note: `${count(n)} messages a run` })
-  if (mockBinary) emit({ id: 'wire.consume.mock', section: 'wire', scenario: 'KafkaJS consumer.run({ eachBatch }) through librdkafka 2.0.2 mock cluster', kind: 'throughput', ...r.mock, mbps: megabytes(r.mock.median, 100) })
+  emit({ id: 'wire.consume', section: 'wire', store: 'memory', scenario, kind: 'throughput', ...r.listener, mbps: megabytes(r.listener.median, 100), floor: { name: 'in-process run({ eachBatch })', median: r['in-process'].median }, peers: peers('wire.consume'), targets: mockAvailable ? [{ kind: 'peer', peer: 'librdkafka mock', min: 1 }] : [], note: `${count(n)} messages a run` })
+  if (mockAvailable) emit({ id: 'wire.consume.mock', section: 'wire', scenario: 'KafkaJS consumer.run({ eachBatch }) through librdkafka 2.0.2 mock cluster', kind: 'throughput', ...r.mock, mbps: megabytes(r.mock.median, 100) })
   else skippedMock('wire.consume', 'KafkaJS consumer.run through the librdkafka mock cluster')
 }
 
@@ -176,9 +158,9 @@ function client(args) {
     await t.close()
     return rate
   }
-  const r = await race('wire kcat produce', { listener: kcat('kafkette'), ...(mockBinary ? { mock: kcat('mock') } : {}) }, { runs: quick ? 3 : 5 })
+  const r = await race('wire kcat produce', { listener: kcat('kafkette'), ...(mockAvailable ? { mock: kcat('mock') } : {}) }, { runs: quick ? 3 : 5 })
   emit({ id: 'wire.kcat', section: 'wire', store: 'memory', scenario: `kcat -P of ${count(n)} 100-byte messages (one process start to exit), through the listener`, kind: 'throughput', ...r.listener, mbps: megabytes(r.listener.median, 99), peers: peers('wire.kcat'), targets: [{ kind: 'min', stat: 'median', value: 200_000 }] })
-  if (mockBinary) emit({ id: 'wire.kcat.mock', section: 'wire', scenario: `kcat -P of ${count(n)} 100-byte messages through librdkafka 2.0.2 mock cluster`, kind: 'throughput', ...r.mock, mbps: megabytes(r.mock.median, 99) })
+  if (mockAvailable) emit({ id: 'wire.kcat.mock', section: 'wire', scenario: `kcat -P of ${count(n)} 100-byte messages through librdkafka 2.0.2 mock cluster`, kind: 'throughput', ...r.mock, mbps: megabytes(r.mock.median, 99) })
   else skippedMock('wire.kcat', 'kcat -P through the librdkafka mock cluster')
 }
 
@@ -192,8 +174,8 @@ function client(args) {
     await t.close()
     return median
   }
-  const r = await race('wire group join', { listener: join('kafkette'), ...(mockBinary ? { mock: join('mock') } : {}) }, { runs: 3 })
-  emit({ id: 'wire.join', section: 'wire', store: 'memory', scenario: 'KafkaJS consumer joining a new group over the wire (JoinGroup + SyncGroup: GROUP_JOIN duration, median of the joins of a run)', kind: 'latency', p50: r.listener.median, p99: r.listener.max, p999: r.listener.max, min: r.listener.min, max: r.listener.max, runs: r.listener.runs, unit: 'ms', peers: mockBinary ? { 'librdkafka mock': 'wire.join.mock' } : undefined, targets: [{ kind: 'max', stat: 'p50', value: 50 }] })
-  if (mockBinary) emit({ id: 'wire.join.mock', section: 'wire', scenario: 'the same join through librdkafka 2.0.2 mock cluster', kind: 'latency', p50: r.mock.median, p99: r.mock.max, p999: r.mock.max, min: r.mock.min, max: r.mock.max, runs: r.mock.runs, unit: 'ms' })
+  const r = await race('wire group join', { listener: join('kafkette'), ...(mockAvailable ? { mock: join('mock') } : {}) }, { runs: 3 })
+  emit({ id: 'wire.join', section: 'wire', store: 'memory', scenario: 'KafkaJS consumer joining a new group over the wire (JoinGroup + SyncGroup: GROUP_JOIN duration, median of the joins of a run)', kind: 'latency', p50: r.listener.median, p99: r.listener.max, p999: r.listener.max, min: r.listener.min, max: r.listener.max, runs: r.listener.runs, unit: 'ms', peers: mockAvailable ? { 'librdkafka mock': 'wire.join.mock' } : undefined, targets: [{ kind: 'max', stat: 'p50', value: 50 }] })
+  if (mockAvailable) emit({ id: 'wire.join.mock', section: 'wire', scenario: 'the same join through librdkafka 2.0.2 mock cluster', kind: 'latency', p50: r.mock.median, p99: r.mock.max, p999: r.mock.max, min: r.mock.min, max: r.mock.max, runs: r.mock.runs, unit: 'ms' })
   else skippedMock('wire.join', 'group join through the librdkafka mock cluster')
 }
