@@ -3,6 +3,7 @@
 // per API key (apis/), one request at a time per connection, responses in request order.
 import { createServer, isIP, type Server, type Socket } from 'node:net'
 import type { ListenOptions, Log, Producer, WireListener } from '../index.js'
+import { checkOptions } from '../internal.js'
 import type { RequestContext } from './apis/index.js'
 import { Connection, type ConnectionOwner } from './connection.js'
 
@@ -17,8 +18,20 @@ function isLoopback(host: string): boolean {
   return isIP(host) === 4 && host.startsWith('127.')
 }
 
+const LISTEN_OPTIONS = {
+  host: 'string',
+  port: 'number',
+  advertisedHost: 'string',
+  autoCreateTopics: 'boolean',
+  maxFrameBytes: 'number',
+  allowRemote: 'boolean',
+  idleTimeoutMs: 'number',
+  maxConnections: 'number',
+} as const
+
 function check(options: unknown): Required<Omit<ListenOptions, 'advertisedHost'>> & { advertisedHost: string } {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new TypeError('listen: options must be an object')
+  checkOptions<ListenOptions>('listen', options, LISTEN_OPTIONS)
   const o = options as ListenOptions
   const host = o.host ?? DEFAULTS.host
   if (typeof host !== 'string' || host.length === 0) throw new TypeError('listen: host must be a non-empty string')

@@ -5,8 +5,7 @@ import { gunzip } from 'node:zlib'
 import { promisify } from 'node:util'
 import { createRequire } from 'node:module'
 import type { ConsumedMessage, Headers } from '../index.js'
-import { toBuffer } from '../internal.js'
-import { crc32c } from './crc32c.js'
+import { crc32c, toBuffer } from '../internal.js'
 import { MalformedRequest, Reader, Writer } from './protocol.js'
 
 /** A record as a producer sent it (keys, values and header values are views of the request: they are stored, then dropped). */

@@ -43,6 +43,7 @@ describe.each(stores)('listener on $name', (store) => {
     await expect(log.listen({ port: -1 })).rejects.toThrow(RangeError)
     await expect(log.listen({ port: 0, maxFrameBytes: 0 })).rejects.toThrow(RangeError)
     await expect(log.listen({ port: 0, autoCreateTopics: 'yes' as unknown as boolean })).rejects.toThrow(TypeError)
+    await expect(log.listen({ prot: 0 } as unknown as { port: number })).rejects.toThrow(/unknown option "prot".*known options: host, port/)
     const remote = await log.listen({ host: '0.0.0.0', port: 0, allowRemote: true })
     expect(await apiVersionsOk(remote.port)).toBe(true)
     await log.close()

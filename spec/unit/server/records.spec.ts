@@ -6,7 +6,7 @@ import { createRequire } from 'node:module'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { ConsumedMessage } from '../../../lib/index.js'
-import { crc32c } from '../../../lib/server/crc32c.js'
+import { crc32c } from '../../../lib/util/crc32c.js'
 import { Writer } from '../../../lib/server/protocol.js'
 import { decodeBatches, encodeBatch, InvalidBatch, toHeaders } from '../../../lib/server/records.js'
 
