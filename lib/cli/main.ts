@@ -139,7 +139,8 @@ function program(io: Io, result: { exitCode: number }): Command {
     .description('serve the log over the Kafka wire protocol until SIGINT/SIGTERM, printing the address')
     .option('--host <host>', 'the address to listen on', '127.0.0.1')
     .option('--port <port>', 'the port (0: any free port)', integer('--port', 0, 65_535), 9092)
-    .action((o: { host: string; port: number }, cmd: Command) => serve(context(cmd), o, io.signals))
+    .option('--allow-remote', 'allow a --host that is not a loopback address (the listener has no authentication)')
+    .action((o: { host: string; port: number; allowRemote?: boolean }, cmd: Command) => serve(context(cmd), o, io.signals))
 
   root
     .command('bench')

@@ -1,34 +1,12 @@
 // `kafkette serve`: the log in this directory, behind the Kafka wire listener, until SIGINT
 // or SIGTERM; then the listener and the log close cleanly.
-import { KafketteError, Log } from '../index.js'
 import type { Context, Signals } from './args.js'
+import { usage } from './errors.js'
 import { withLog } from './open.js'
 import { printJson, printLines } from './output.js'
 
-/** What `log.listen()` resolves with: the address it listens on, and how to stop it. */
-export interface Listener {
-  readonly host: string
-  readonly port: number
-  close(): Promise<void>
-}
-
-type Listening = { listen(options: { host: string; port: number }): Promise<Listener> }
-
-/** True when this build of kafkette has the wire listener (`log.listen`). */
-export function hasListener(): boolean {
-  return typeof (Log.prototype as Partial<Listening>).listen === 'function'
-}
-
-/** Starts the wire listener on `log`: the one call `serve` makes into the listener. */
-export function listen(log: Log, host: string, port: number): Promise<Listener> {
-  return (log as unknown as Listening).listen({ host, port })
-}
-
-/** `serve [--host] [--port]`: prints the address, then serves until a signal. */
-export async function serve(ctx: Context, options: { host: string; port: number }, signals: Signals): Promise<void> {
-  if (!hasListener()) {
-    throw new KafketteError('NOT_IMPLEMENTED', 'the Kafka wire listener (log.listen) is not built into this version of kafkette yet, so `kafkette serve` cannot run; reach the log in-process through openLog()')
-  }
+/** `serve [--host] [--port] [--allow-remote]`: prints the address, then serves until a signal. */
+export async function serve(ctx: Context, options: { host: string; port: number; allowRemote?: boolean }, signals: Signals): Promise<void> {
   // Signals are heard from the start: one that comes while the log opens, or just as the
   // address is printed, still closes everything cleanly.
   const keepAlive = setInterval(() => undefined, 1 << 30)
@@ -40,7 +18,13 @@ export async function serve(ctx: Context, options: { host: string; port: number 
     await withLog(
       ctx,
       async (log) => {
-        const listener = await listen(log, options.host, options.port)
+        const listener = await log.listen({ host: options.host, port: options.port, allowRemote: options.allowRemote === true }).catch((err: unknown) => {
+          // The library names its option; the command line names the flag.
+          if (err instanceof RangeError && /allowRemote/.test(err.message)) {
+            throw usage(`--host ${options.host} is not a loopback address and the listener has no authentication: pass --allow-remote to bind it`)
+          }
+          throw err
+        })
         try {
           if (ctx.output.json) printJson(ctx.output.out, { host: listener.host, port: listener.port, dir: ctx.dir })
           else printLines(ctx.output.out, [`serving ${ctx.dir} on ${listener.host}:${listener.port} (Kafka wire protocol); Ctrl-C stops`])
