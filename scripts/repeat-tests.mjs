@@ -21,6 +21,7 @@ execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' })
 const tmp = mkdtempSync(join(tmpdir(), 'kafkette-repeat-'))
 const failures = []
 let passedRuns = 0
+let firstCounts
 for (let run = 1; run <= runs; run++) {
   const out = join(tmp, `run-${run}.json`)
   const started = Date.now()
@@ -47,9 +48,18 @@ for (let run = 1; run <= runs; run++) {
       failed.push({ run, spec: relative(root, file.name), test: '(the file failed to load or run)', message: String(file.message ?? '').split('\n')[0] })
     }
   }
+  // A run that reports fewer tests than the first did lost some without failing them (a
+  // file that stopped collecting, a worker that died): name the files whose counts moved.
+  const counts = new Map(report.testResults.map((f) => [relative(root, f.name), f.assertionResults.length]))
+  if (firstCounts === undefined) firstCounts = counts
+  for (const [spec, n] of firstCounts) {
+    const now = counts.get(spec) ?? 0
+    if (now !== n) failed.push({ run, spec, test: `(ran ${now} tests, the first run ran ${n})`, message: '' })
+  }
   failures.push(...failed)
   if (failed.length === 0 && result.status === 0) passedRuns++
-  console.log(`run ${run}/${runs}: ${report.numPassedTests} passed, ${report.numFailedTests} failed (${seconds} s)`)
+  const other = report.numTotalTests - report.numPassedTests - report.numFailedTests
+  console.log(`run ${run}/${runs}: ${report.numPassedTests} passed, ${report.numFailedTests} failed${other > 0 ? `, ${other} neither` : ''} of ${report.numTotalTests} (${seconds} s)`)
   for (const f of failed) console.log(`  FAIL ${f.spec} > ${f.test}\n       ${f.message}`)
 }
 rmSync(tmp, { recursive: true, force: true })
