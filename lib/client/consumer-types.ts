@@ -61,6 +61,14 @@ export interface PollOptions {
   maxRecords?: number
   /** How long to wait on the log's clock when nothing is ready (default 1000; Infinity waits for data or close). */
   timeoutMs?: number
+  /** Ends the wait when it aborts: poll returns [] (as on timeout or close). */
+  signal?: AbortSignal
+}
+
+/** Options of consumer.messages(). */
+export interface MessagesOptions {
+  /** Ends the iteration when it aborts (the loop sees `done`); records taken but not yet yielded are read again later. */
+  signal?: AbortSignal
 }
 
 /** A committed offset as committed() reports it: `offset` is null where the group has none. */
@@ -218,5 +226,7 @@ export interface RunConfig {
   partitionsConsumedConcurrently?: number
   /** Resolve the whole batch once eachBatch returns (default true); false: only what resolveOffset marked. */
   eachBatchAutoResolve?: boolean
+  /** Stops run() when it aborts, as stop() does (the handlers in flight finish, processed offsets are committed). */
+  signal?: AbortSignal
 }
 

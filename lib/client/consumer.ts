@@ -16,8 +16,10 @@ import type { Partition } from '../log/partition.js'
 import type { ConsumedMessage, TopicPartition, TopicPartitionOffset } from '../types.js'
 import type { TimerHandle } from '../util/clock.js'
 import { assertDuration, assertOffset, assertPartitionNumber, assertPositiveInt, assertTopicName, checkOptions, isPlainObject } from '../util/validate.js'
-import { CONSUMER_OPTIONS, POLL_OPTIONS, RETRY_OPTIONS, RUN_OPTIONS } from './option-schemas.js'
-import type { CommittedPartitionOffset, ConsumerEvents, ConsumerOptions, Cursor, OffsetReset, PollOptions, RetryOptions, RunConfig } from './consumer-types.js'
+import { holdProcess } from '../util/keep-alive.js'
+import { Slicer } from '../util/yield.js'
+import { CONSUMER_OPTIONS, MESSAGES_OPTIONS, POLL_OPTIONS, RETRY_OPTIONS, RUN_OPTIONS } from './option-schemas.js'
+import type { CommittedPartitionOffset, ConsumerEvents, ConsumerOptions, Cursor, MessagesOptions, OffsetReset, PollOptions, RetryOptions, RunConfig } from './consumer-types.js'
 import { Runner } from './runner.js'
 
 export type {
@@ -30,6 +32,7 @@ export type {
   EachBatchPayload,
   EachMessagePayload,
   GroupJoinEvent,
+  MessagesOptions,
   OffsetReset,
   PollOptions,
   RebalanceEvent,
@@ -96,6 +99,9 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
   private autoCommitAgain = false
   private lastHeartbeatEvent = -Infinity
   private closing: Promise<void> | undefined
+  private halting: Promise<void> = Promise.resolve()
+  /** @internal Cuts reading a backlog (poll loops, for await, run) into slices of the event loop. */
+  readonly slicer = new Slicer(CONSUMER_SLICE_MS)
 
   /** @internal Use log.consumer(). */
   constructor(
@@ -354,11 +360,14 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     assertPositiveInt(maxRecords, 'poll: maxRecords')
     const timeoutMs = options.timeoutMs ?? 1000
     if (timeoutMs !== Infinity) assertDuration(timeoutMs, 'poll: timeoutMs')
+    const signal = options.signal
+    assertSignal(signal, 'poll: signal')
     this.pollDepth++
     try {
       this.markDelivered()
+      await this.slicer.next()
       await this.groupStep()
-      const segments = await this.pollSegments(maxRecords, timeoutMs)
+      const segments = await this.pollSegments(maxRecords, timeoutMs, signal)
       if (segments.length === 1) {
         // One partition's records: the cursor no longer holds this array, so it is handed out as is.
         const s = segments[0]!
@@ -376,15 +385,23 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     }
   }
 
-  /**
-   * Yields records one by one until the consumer is closed; in a group, a record counts as
-   * processed once the loop asks for the next. Leaving the loop (break, return, throw)
-   * puts the records taken but not yet yielded back: the next read starts at the first of
-   * them. A record already in hand is handed out at once, without the per-record cost of
-   * an async generator; a call to next() made while another waits for records waits its
-   * turn.
-   */
+  /** Yields records one by one until the consumer is closed: `for await (const m of consumer)`; see messages(). */
   [Symbol.asyncIterator](): AsyncIterableIterator<ConsumedMessage> {
+    return this.messages()
+  }
+
+  /**
+   * Yields records one by one until the consumer is closed or `signal` aborts; in a group,
+   * a record counts as processed once the loop asks for the next. Leaving the loop (break,
+   * return, throw, an abort) puts the records taken but not yet yielded back: the next
+   * read starts at the first of them. A record already in hand is handed out at once,
+   * without the per-record cost of an async generator; a call to next() made while
+   * another waits for records waits its turn.
+   */
+  messages(options: MessagesOptions = {}): AsyncIterableIterator<ConsumedMessage> {
+    checkOptions('messages', options, MESSAGES_OPTIONS)
+    const signal = options.signal
+    assertSignal(signal, 'messages: signal')
     let segments: Segment[] = []
     let si = 0
     let ri = 0
@@ -427,15 +444,16 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     const read = async (): Promise<IteratorResult<ConsumedMessage>> => {
       try {
         for (;;) {
-          if (this.closed) {
+          if (this.closed || signal?.aborted) {
             finish()
             return done
           }
           this.assertNotRunning('for await')
           this.pollDepth++
           try {
+            await this.slicer.next()
             await this.groupStep()
-            segments = await this.pollSegments(this.maxPollRecords, Infinity)
+            segments = await this.pollSegments(this.maxPollRecords, Infinity, signal)
           } finally {
             this.pollDepth--
           }
@@ -457,6 +475,10 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
       if (waiting) return waiting.then(next)
       if (finished) return Promise.resolve(done)
       settlePending()
+      if (signal?.aborted) {
+        finish()
+        return Promise.resolve(done)
+      }
       const m = take()
       if (m === null) {
         finish()
@@ -491,16 +513,17 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     if (from < s.records.length && !c.revoked && c.seq === s.seq && this.cursors.get(c.key) === c) this.moveTo(c, s.records[from]!.offset)
   }
 
-  /** Takes ready records, waiting for data up to `timeoutMs`. */
-  private async pollSegments(maxRecords: number, timeoutMs: number): Promise<Segment[]> {
+  /** Takes ready records, waiting for data up to `timeoutMs` (or until `signal` aborts). */
+  private async pollSegments(maxRecords: number, timeoutMs: number, signal?: AbortSignal): Promise<Segment[]> {
     const deadline = timeoutMs === Infinity ? Infinity : this.log.clock.now() + timeoutMs
     for (;;) {
-      if (this.closed) return []
+      if (this.closed || signal?.aborted) return []
       const out = await this.take(maxRecords)
       if (out.length > 0 || this.closed) return out
       const left = deadline - this.log.clock.now()
-      if (left <= 0) return []
-      if (!this.ready()) await this.waitForData(left, this.order)
+      if (left <= 0 || signal?.aborted) return []
+      if (!this.ready()) await this.waitForData(left, this.order, signal)
+      else await this.slicer.next()
     }
   }
 
@@ -605,20 +628,28 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     return false
   }
 
-  /** @internal Waits (up to `ms` on the log's clock) for an append to one of `cursors`, or a wakeup(). */
-  waitForData(ms: number, cursors: readonly Cursor[]): Promise<void> {
+  /**
+   * @internal Waits (up to `ms` on the log's clock) for an append to one of `cursors`, a
+   * wakeup() or `signal`'s abort. The process stays alive while it waits: a service whose
+   * only work is this consumer does not exit when it has caught up.
+   */
+  waitForData(ms: number, cursors: readonly Cursor[], signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve) => {
       const cancels: Array<() => void> = []
       let timer: TimerHandle | undefined
+      const release = holdProcess()
       const done = (): void => {
         for (const cancel of cancels) cancel()
         this.log.clock.clearTimeout(timer)
         this.wakers.delete(done)
+        signal?.removeEventListener('abort', done)
+        release()
         resolve()
       }
       this.wakers.add(done)
       for (const c of cursors) if (!c.paused) cancels.push(c.part.onNextAppend(done))
       if (ms !== Infinity) timer = this.log.clock.setTimeout(done, ms)
+      signal?.addEventListener('abort', done, { once: true })
     })
   }
 
@@ -694,6 +725,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     if (this.groupId !== undefined && !this.subscription) throw new KafketteError('ILLEGAL_STATE', 'subscribe() before run()', { groupId: this.groupId })
     checkOptions('run', config, RUN_OPTIONS)
     const runner = new Runner(this, config)
+    if (config.signal?.aborted) return
     this.runner = runner
     if (this.groupId !== undefined && (!this.member || !this.hasAssignment)) {
       const waiting = this.waitForAssignment(this.assignCount + 1)
@@ -1040,7 +1072,14 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     this.emit('stop')
   }
 
-  private async halt(): Promise<void> {
+  /** One halt at a time: a stop() and a close() that race (an abort, then the log's close) commit once, in order. */
+  private halt(): Promise<void> {
+    const run = this.halting.then(() => this.haltNow())
+    this.halting = run.catch(() => undefined)
+    return run
+  }
+
+  private async haltNow(): Promise<void> {
     const runner = this.runner
     this.runner = undefined
     if (runner) await runner.stop()
@@ -1064,6 +1103,11 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     }
   }
 
+  /** Closes the consumer, as close() does: `await using consumer = log.consumer(...)`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
   /** Stops run(), commits what was processed (with autoCommit), leaves the group, and ends every wait and iteration; later calls throw LOG_CLOSED. */
   async close(): Promise<void> {
     if (this.closing) return this.closing
@@ -1083,13 +1127,20 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
 
   /** @internal */
   assertOpen(): void {
-    if (this.closed) throw new KafketteError('LOG_CLOSED', 'the consumer is closed')
+    if (this.closed) throw new KafketteError('LOG_CLOSED', `the consumer${this.groupId === undefined ? '' : ` of group ${this.groupId}`} of ${this.log.label} is closed`, { log: this.log.location, groupId: this.groupId })
     this.log.assertOpen()
   }
 
   private assertNotRunning(what: string): void {
     if (this.runner) throw new KafketteError('ILLEGAL_STATE', `${what} while run() is running`, { groupId: this.groupId })
   }
+}
+
+/** How long a consumer reads a backlog before it lets timers and I/O run (poll loops, for await, run). */
+const CONSUMER_SLICE_MS = 2
+
+function assertSignal(signal: unknown, what: string): asserts signal is AbortSignal | undefined {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`${what} must be an AbortSignal`)
 }
 
 function assertPositiveDuration(value: unknown, what: string): asserts value is number {

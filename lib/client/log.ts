@@ -101,6 +101,11 @@ export class Log extends CoreLog {
     this.coordinator?.close()
     return super.close()
   }
+
+  /** Closes the log, as close() does: `await using log = await openLog(...)`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
 }
 
 const OPEN_LOG_OPTIONS: OptionSchema<OpenLogOptions> = {

@@ -2,7 +2,7 @@
 // checkOptions (util/validate.ts) before anything else: an unknown key (a misspelling)
 // or a value of the wrong type is a TypeError naming it. Ranges are checked where used.
 import type { OptionSchema } from '../util/validate.js'
-import type { ConsumerOptions, PollOptions, RetryOptions, RunConfig } from './consumer-types.js'
+import type { ConsumerOptions, MessagesOptions, PollOptions, RetryOptions, RunConfig } from './consumer-types.js'
 
 /** log.consumer() */
 export const CONSUMER_OPTIONS: OptionSchema<ConsumerOptions> = {
@@ -30,8 +30,11 @@ export const RETRY_OPTIONS: OptionSchema<RetryOptions> = {
   restartOnFailure: 'function',
 }
 
-/** consumer.poll() */
-export const POLL_OPTIONS: OptionSchema<PollOptions> = { maxRecords: 'number', timeoutMs: 'number' }
+/** consumer.poll() (signal: an AbortSignal, checked where used) */
+export const POLL_OPTIONS: OptionSchema<PollOptions> = { maxRecords: 'number', timeoutMs: 'number', signal: 'any' }
+
+/** consumer.messages() */
+export const MESSAGES_OPTIONS: OptionSchema<MessagesOptions> = { signal: 'any' }
 
 /** consumer.run() */
 export const RUN_OPTIONS: OptionSchema<RunConfig> = {
@@ -39,4 +42,5 @@ export const RUN_OPTIONS: OptionSchema<RunConfig> = {
   eachBatch: 'function',
   partitionsConsumedConcurrently: 'number',
   eachBatchAutoResolve: 'boolean',
+  signal: 'any',
 }

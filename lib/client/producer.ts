@@ -5,6 +5,7 @@ import type { CoreLog as Log, AppendEntry, Topic } from '../log/log.js'
 import { encodeFlat } from '../storage/batch-codec.js'
 import type { Headers, Message, RecordMetadata } from '../types.js'
 import type { TimerHandle } from '../util/clock.js'
+import { holdProcess } from '../util/keep-alive.js'
 import { assertDuration, checkOptions, isPlainObject, type OptionSchema } from '../util/validate.js'
 import { murmur2Partition, type Partitioner } from './partitioners.js'
 
@@ -73,7 +74,14 @@ export class Producer {
     const t = this.log.hasTopic(topic) ? this.log.requireTopic(topic) : await this.log.ensureTopic(topic)
     this.assertOpen()
     const { entries, placement, timestamps, now } = this.build(t, list)
-    const bases = await this.submit(entries)
+    // The process stays alive until the send is written (a linger waits on an unref'd timer).
+    const release = holdProcess()
+    let bases: number[]
+    try {
+      bases = await this.submit(entries)
+    } finally {
+      release()
+    }
     const n = list.length
     const out = new Array<RecordMetadata>(n)
     if (placement === undefined) {
@@ -211,6 +219,11 @@ export class Producer {
     await this.log.drain()
   }
 
+  /** Closes the producer, as close() does: `await using producer = log.producer()`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
   /** Flushes, then refuses further sends (LOG_CLOSED). */
   async close(): Promise<void> {
     if (this.closed) return
@@ -220,7 +233,7 @@ export class Producer {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new KafketteError('LOG_CLOSED', 'the producer is closed')
+    if (this.closed) throw new KafketteError('LOG_CLOSED', `the producer of ${this.log.label} is closed`, { log: this.log.location })
     this.log.assertOpen()
   }
 }

@@ -7,6 +7,8 @@ import type { EventEmitter } from 'eventemitter3'
 import type { OffsetCommit } from '../group/coordinator.js'
 import type { CoreLog } from '../log/log.js'
 import type { ConsumedMessage, TopicPartitionOffset } from '../types.js'
+import { holdProcess } from '../util/keep-alive.js'
+import type { Slicer } from '../util/yield.js'
 import { assertOffset, assertPositiveInt, isPlainObject } from '../util/validate.js'
 import type { Batch, BatchEvent, ConsumerEvents, Cursor, EachBatchPayload, RetryOptions, RunConfig } from './consumer-types.js'
 
@@ -20,6 +22,7 @@ export interface RunnerHost {
   readonly retry: Required<Omit<RetryOptions, 'restartOnFailure'>> & Pick<RetryOptions, 'restartOnFailure'>
   readonly groupId: string | undefined
   readonly memberId: string | undefined
+  readonly slicer: Slicer
   handlersRunning: number
   takeFrom(c: Cursor, max: number): Promise<ConsumedMessage[]>
   hasData(c: Cursor): boolean
@@ -63,14 +66,26 @@ export class Runner {
     if ((eachMessage === undefined) === (eachBatch === undefined)) throw new TypeError('run: give exactly one of eachMessage and eachBatch')
     if (config.partitionsConsumedConcurrently !== undefined) assertPositiveInt(config.partitionsConsumedConcurrently, 'run: partitionsConsumedConcurrently')
     if (config.eachBatchAutoResolve !== undefined && typeof config.eachBatchAutoResolve !== 'boolean') throw new TypeError('run: eachBatchAutoResolve must be a boolean')
+    if (config.signal !== undefined && !(config.signal instanceof AbortSignal)) throw new TypeError('run: signal must be an AbortSignal')
     this.concurrency = config.partitionsConsumedConcurrently ?? 1
     this.autoResolve = config.eachBatchAutoResolve ?? true
     this.heartbeat = async () => consumer.heartbeat()
   }
 
-  /** Starts the loop. */
+  /**
+   * Starts the loop. The process stays alive while it runs (a service whose only work is
+   * this consumer does not exit when it has caught up); an abort of the run's signal stops
+   * the consumer as stop() does.
+   */
   start(): void {
-    this.loop = this.main()
+    const release = holdProcess()
+    const signal = this.config.signal
+    const abort = (): void => void this.consumer.stop()
+    signal?.addEventListener('abort', abort, { once: true })
+    this.loop = this.main().finally(() => {
+      signal?.removeEventListener('abort', abort)
+      release()
+    })
   }
 
   /** True until stop() (or the consumer closes). */
@@ -101,6 +116,9 @@ export class Runner {
   private async main(): Promise<void> {
     const c = this.consumer
     while (!this.stopping && !c.closed) {
+      // However many records are ready or redelivered, timers and I/O get their turn.
+      await c.slicer.next()
+      if (this.stopping || c.closed) break
       try {
         // A member removed from its group rejoins once none of its handlers is in flight.
         if (this.workers.size === 0 || c.memberId !== undefined) await c.groupStep()

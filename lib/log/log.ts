@@ -629,6 +629,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
 
   /** True when the topic exists. */
   hasTopic(name: string): boolean {
+    this.assertOpen()
     return this.topics.has(name)
   }
 
@@ -909,9 +910,19 @@ export class CoreLog extends EventEmitter<LogEvents> {
     return this.closed
   }
 
-  /** @internal Throws LOG_CLOSED after close(). */
+  /** Where the log lives: its directory, or 'memory'. */
+  get location(): string {
+    return this.options.dir ?? 'memory'
+  }
+
+  /** @internal The log as messages name it: 'the log in <dir>' or 'the log in memory'. */
+  get label(): string {
+    return `the log in ${this.location}`
+  }
+
+  /** @internal Throws LOG_CLOSED, naming the log, after close(). */
   assertOpen(): void {
-    if (this.closed) throw new KafketteError('LOG_CLOSED', 'the log is closed')
+    if (this.closed) throw new KafketteError('LOG_CLOSED', `${this.label} is closed`, { log: this.location })
   }
 
   /** Closes every producer and consumer, writes what is queued, and closes the store. */
