@@ -365,7 +365,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     this.pollDepth++
     try {
       this.markDelivered()
-      await this.slicer.next()
+      if (this.slicer.expired()) await this.slicer.next()
       await this.groupStep()
       const segments = await this.pollSegments(maxRecords, timeoutMs, signal)
       if (segments.length === 1) {
@@ -451,7 +451,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
           this.assertNotRunning('for await')
           this.pollDepth++
           try {
-            await this.slicer.next()
+            if (this.slicer.expired()) await this.slicer.next()
             await this.groupStep()
             segments = await this.pollSegments(this.maxPollRecords, Infinity, signal)
           } finally {
@@ -471,6 +471,25 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
         throw err
       }
     }
+    /** Runs `result` as the iterator's turn: calls to next() made meanwhile wait for it. */
+    const inTurn = (result: Promise<IteratorResult<ConsumedMessage>>): Promise<IteratorResult<ConsumedMessage>> => {
+      const over = (): void => {
+        if (waiting === turn) waiting = undefined
+      }
+      const turn: Promise<void> = result.then(over, over)
+      waiting = turn
+      return result
+    }
+    const serve = (): Promise<IteratorResult<ConsumedMessage>> => {
+      const m = take()
+      if (m === null) {
+        finish()
+        return Promise.resolve(done)
+      }
+      if (m !== undefined) return Promise.resolve({ value: m, done: false })
+      return inTurn(read())
+    }
+    let served = 0
     const next = (): Promise<IteratorResult<ConsumedMessage>> => {
       if (waiting) return waiting.then(next)
       if (finished) return Promise.resolve(done)
@@ -479,19 +498,10 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
         finish()
         return Promise.resolve(done)
       }
-      const m = take()
-      if (m === null) {
-        finish()
-        return Promise.resolve(done)
-      }
-      if (m !== undefined) return Promise.resolve({ value: m, done: false })
-      const result = read()
-      const over = (): void => {
-        if (waiting === turn) waiting = undefined
-      }
-      const turn: Promise<void> = result.then(over, over)
-      waiting = turn
-      return result
+      // Records in hand are served without a yield; every so often the loop's time is
+      // looked at, so a long backlog still lets timers and I/O run every slice.
+      if ((++served & 63) === 0 && this.slicer.expired()) return inTurn(this.slicer.next().then(serve))
+      return serve()
     }
     const iterator: AsyncIterableIterator<ConsumedMessage> = {
       next,
@@ -523,7 +533,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
       const left = deadline - this.log.clock.now()
       if (left <= 0 || signal?.aborted) return []
       if (!this.ready()) await this.waitForData(left, this.order, signal)
-      else await this.slicer.next()
+      else if (this.slicer.expired()) await this.slicer.next()
     }
   }
 

@@ -117,7 +117,7 @@ export class Runner {
     const c = this.consumer
     while (!this.stopping && !c.closed) {
       // However many records are ready or redelivered, timers and I/O get their turn.
-      await c.slicer.next()
+      if (c.slicer.expired()) await c.slicer.next()
       if (this.stopping || c.closed) break
       try {
         // A member removed from its group rejoins once none of its handlers is in flight.
@@ -191,6 +191,7 @@ export class Runner {
     const pause = (): (() => void) => this.pause(x)
     for (let i = 0; i < records.length; i++) {
       const message = records[i]!
+      if (i > 0 && c.slicer.expired()) await c.slicer.next()
       if (this.stopping || c.closed || x.revoked || x.seq !== seq || x.paused) {
         this.rewind(x, seq, message.offset)
         return

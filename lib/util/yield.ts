@@ -15,6 +15,11 @@ export class Slicer {
 
   constructor(private readonly sliceMs = 0.25) {}
 
+  /** True once the current slice has run its time: the next next() yields. */
+  expired(): boolean {
+    return performance.now() - this.started >= this.sliceMs
+  }
+
   async next(): Promise<void> {
     if (performance.now() - this.started < this.sliceMs) return
     await yieldToEventLoop()
