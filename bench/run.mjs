@@ -12,6 +12,7 @@ import { renderResults, renderTable, tally, machineLine } from './lib/table.mjs'
 const SUITES = {
   produce: 'suites/produce.mjs',
   consume: 'suites/consume.mjs',
+  drain: 'suites/drain.mjs',
   groups: 'suites/groups.mjs',
   big: 'suites/big.mjs',
   kafkajs: 'suites/kafkajs.mjs',
