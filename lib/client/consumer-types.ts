@@ -43,6 +43,13 @@ export interface ConsumerOptions {
   autoCommitIntervalMs?: number
   /** Also commit once this many records were processed since the last commit. */
   autoCommitThreshold?: number
+  /**
+   * Automatic commits (interval, revoke, stop, close) also record the position of a
+   * partition the group has no committed offset for and this member processed nothing of,
+   * as Kafka's Java client does (default true). KafkaJS commits only what was processed:
+   * its facade sets this false.
+   */
+  commitUnprocessed?: boolean
   /** A member that shows no sign of life for this long is removed from the group (default 30000). */
   sessionTimeoutMs?: number
   /** At most one 'heartbeat' event per this many milliseconds (default 3000). */
@@ -163,6 +170,8 @@ export interface Cursor {
   delivered: number
   /** The offset this member last committed (undefined: none yet). */
   committed: number | undefined
+  /** Where the partition was assigned, while nothing was processed nor sought past it (undefined after a seek). */
+  origin: number | undefined
   /** Set once the partition is taken away: nothing more of it is handed out. */
   revoked: boolean
   /** Bumped by seek: batches taken before it are stale. */

@@ -73,6 +73,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
   private readonly autoCommit: boolean
   private readonly autoCommitIntervalMs: number
   private readonly autoCommitThreshold: number | undefined
+  private readonly commitUnprocessed: boolean
   private readonly sessionTimeoutMs: number
   private readonly heartbeatIntervalMs: number
   private readonly rebalanceTimeoutMs: number
@@ -120,13 +121,14 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     if (options.maxPollRecords !== undefined) assertPositiveInt(options.maxPollRecords, 'consumer: maxPollRecords')
     if (options.groupId !== undefined) assertGroupId(options.groupId, 'consumer: groupId')
     else {
-      const groupOnly = (['autoCommit', 'autoCommitIntervalMs', 'autoCommitThreshold', 'sessionTimeoutMs', 'heartbeatIntervalMs', 'rebalanceTimeoutMs', 'assignor'] as const).filter((k) => options[k] !== undefined)
+      const groupOnly = (['autoCommit', 'autoCommitIntervalMs', 'autoCommitThreshold', 'commitUnprocessed', 'sessionTimeoutMs', 'heartbeatIntervalMs', 'rebalanceTimeoutMs', 'assignor'] as const).filter((k) => options[k] !== undefined)
       if (groupOnly.length > 0) throw new TypeError(`consumer: ${groupOnly.join(', ')} need a groupId`)
     }
     if (options.clientId !== undefined && (typeof options.clientId !== 'string' || options.clientId.length === 0)) throw new TypeError('consumer: clientId must be a non-empty string')
     if (options.autoCommit !== undefined && typeof options.autoCommit !== 'boolean') throw new TypeError('consumer: autoCommit must be a boolean')
     if (options.autoCommitIntervalMs !== undefined) assertDuration(options.autoCommitIntervalMs, 'consumer: autoCommitIntervalMs')
     if (options.autoCommitThreshold !== undefined) assertPositiveInt(options.autoCommitThreshold, 'consumer: autoCommitThreshold')
+    if (options.commitUnprocessed !== undefined && typeof options.commitUnprocessed !== 'boolean') throw new TypeError('consumer: commitUnprocessed must be a boolean')
     if (options.sessionTimeoutMs !== undefined) assertPositiveDuration(options.sessionTimeoutMs, 'consumer: sessionTimeoutMs')
     if (options.heartbeatIntervalMs !== undefined) assertDuration(options.heartbeatIntervalMs, 'consumer: heartbeatIntervalMs')
     if (options.rebalanceTimeoutMs !== undefined) assertPositiveDuration(options.rebalanceTimeoutMs, 'consumer: rebalanceTimeoutMs')
@@ -145,6 +147,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     this.autoCommit = options.autoCommit ?? true
     this.autoCommitIntervalMs = options.autoCommitIntervalMs ?? 5000
     this.autoCommitThreshold = options.autoCommitThreshold
+    this.commitUnprocessed = options.commitUnprocessed ?? true
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? 30_000
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3000
     this.rebalanceTimeoutMs = options.rebalanceTimeoutMs ?? 60_000
@@ -211,6 +214,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
       processed: position,
       delivered: position,
       committed,
+      origin: position,
       revoked: false,
       seq: 0,
       attempts: 0,
@@ -261,6 +265,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     cursor.seq++
     cursor.processed = target.offset
     cursor.delivered = target.offset
+    cursor.origin = undefined
     cursor.attempts = 0
     this.log.clock.clearTimeout(cursor.blocked)
     cursor.blocked = undefined
@@ -599,6 +604,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
       const to = this.autoOffsetReset === 'earliest' ? part.logStartOffset : part.highWatermark
       this.moveTo(c, to)
       if (c.processed === from) c.processed = to
+      if (c.origin === from) c.origin = to
       if (c.delivered === from) c.delivered = to
       this.emit('offset.reset', { topic: c.topic, partition: c.partition, from, to })
       return this.fill(c, max)
@@ -609,6 +615,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
       if (from < highWatermark) {
         c.position = highWatermark
         if (c.processed === from) c.processed = highWatermark
+        if (c.origin === from) c.origin = highWatermark
         if (c.delivered === from) c.delivered = highWatermark
       }
       return false
@@ -1041,7 +1048,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
   /** Commits each cursor's processed offset where it differs from what was committed. `auto` skips offsets the log no longer holds. */
   private commitCursors(member: Member, cursors: readonly Cursor[], auto: boolean): Promise<TopicPartitionOffset[]> {
     const entries = cursors
-      .filter((c) => c.processed !== c.committed && !c.part.deleted && (!auto || c.processed <= c.part.highWatermark))
+      .filter((c) => c.processed !== c.committed && !c.part.deleted && (!auto || (c.processed <= c.part.highWatermark && (this.commitUnprocessed || c.committed !== undefined || c.processed !== c.origin))))
       .map((c) => ({ topic: c.topic, partition: c.partition, offset: c.processed, c }))
     if (entries.length === 0) {
       this.lastCommitAt = this.log.clock.now()

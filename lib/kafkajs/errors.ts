@@ -105,22 +105,28 @@ export class KafkaJSDeleteTopicRecordsError extends KafkaJSError {
   }
 }
 
-/** Kafka's numeric codes for the conditions kafkette shares with it. */
-const KAFKA_CODES: Record<string, { type: string; code: number }> = {
-  OFFSET_OUT_OF_RANGE: { type: 'OFFSET_OUT_OF_RANGE', code: 1 },
-  UNKNOWN_TOPIC_OR_PARTITION: { type: 'UNKNOWN_TOPIC_OR_PARTITION', code: 3 },
-  MESSAGE_TOO_LARGE: { type: 'MESSAGE_TOO_LARGE', code: 10 },
-  INVALID_TOPIC: { type: 'INVALID_TOPIC_EXCEPTION', code: 17 },
-  INCONSISTENT_GROUP_PROTOCOL: { type: 'INCONSISTENT_GROUP_PROTOCOL', code: 23 },
-  INVALID_GROUP_ID: { type: 'INVALID_GROUP_ID', code: 24 },
-  UNKNOWN_MEMBER_ID: { type: 'UNKNOWN_MEMBER_ID', code: 25 },
-  REBALANCE_IN_PROGRESS: { type: 'REBALANCE_IN_PROGRESS', code: 27 },
-  TOPIC_ALREADY_EXISTS: { type: 'TOPIC_ALREADY_EXISTS', code: 36 },
-  INVALID_PARTITIONS: { type: 'INVALID_PARTITIONS', code: 37 },
-  INVALID_CONFIG: { type: 'INVALID_CONFIG', code: 40 },
-  NON_EMPTY_GROUP: { type: 'NON_EMPTY_GROUP', code: 68 },
-  GROUP_ID_NOT_FOUND: { type: 'GROUP_ID_NOT_FOUND', code: 69 },
-  INVALID_RECORD: { type: 'INVALID_RECORD', code: 87 },
+/**
+ * Kafka's name and numeric code for the conditions kafkette shares with it, and whether
+ * KafkaJS 2.2.4 marks that error retriable (its src/protocol/error.js): the facade answers
+ * as KafkaJS would, which is not always kafkette's own flag (UNKNOWN_TOPIC_OR_PARTITION is
+ * retriable in KafkaJS, since a broker may not know a topic yet; REBALANCE_IN_PROGRESS is
+ * not, since the consumer rejoins instead of retrying the call).
+ */
+const KAFKA_CODES: Record<string, { type: string; code: number; retriable: boolean }> = {
+  OFFSET_OUT_OF_RANGE: { type: 'OFFSET_OUT_OF_RANGE', code: 1, retriable: false },
+  UNKNOWN_TOPIC_OR_PARTITION: { type: 'UNKNOWN_TOPIC_OR_PARTITION', code: 3, retriable: true },
+  MESSAGE_TOO_LARGE: { type: 'MESSAGE_TOO_LARGE', code: 10, retriable: false },
+  INVALID_TOPIC: { type: 'INVALID_TOPIC_EXCEPTION', code: 17, retriable: false },
+  INCONSISTENT_GROUP_PROTOCOL: { type: 'INCONSISTENT_GROUP_PROTOCOL', code: 23, retriable: false },
+  INVALID_GROUP_ID: { type: 'INVALID_GROUP_ID', code: 24, retriable: false },
+  UNKNOWN_MEMBER_ID: { type: 'UNKNOWN_MEMBER_ID', code: 25, retriable: false },
+  REBALANCE_IN_PROGRESS: { type: 'REBALANCE_IN_PROGRESS', code: 27, retriable: false },
+  TOPIC_ALREADY_EXISTS: { type: 'TOPIC_ALREADY_EXISTS', code: 36, retriable: false },
+  INVALID_PARTITIONS: { type: 'INVALID_PARTITIONS', code: 37, retriable: false },
+  INVALID_CONFIG: { type: 'INVALID_CONFIG', code: 40, retriable: false },
+  NON_EMPTY_GROUP: { type: 'NON_EMPTY_GROUP', code: 68, retriable: false },
+  GROUP_ID_NOT_FOUND: { type: 'GROUP_ID_NOT_FOUND', code: 69, retriable: false },
+  INVALID_RECORD: { type: 'INVALID_RECORD', code: 87, retriable: false },
 }
 
 /** The KafkaJS error for an error of the log: a protocol error where Kafka has the condition. */
@@ -129,7 +135,7 @@ export function toKafkaJSError(err: unknown): unknown {
   if (!(err instanceof KafketteError)) return err
   const kafka = KAFKA_CODES[err.code]
   if (kafka) {
-    const described = { message: err.message, type: kafka.type, code: kafka.code, retriable: err.retriable }
+    const described = { message: err.message, type: kafka.type, code: kafka.code, retriable: kafka.retriable }
     if (err.code === 'OFFSET_OUT_OF_RANGE') return new KafkaJSOffsetOutOfRange(described, { topic: err.context.topic, partition: err.context.partition })
     return new KafkaJSProtocolError(described)
   }

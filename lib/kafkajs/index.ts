@@ -9,6 +9,7 @@ import {
   murmur2Partition,
   type ConsumedMessage,
   type Consumer as NativeConsumer,
+  type Producer as NativeProducer,
   type Log,
   type TopicConfig,
 } from '../index.js'
@@ -151,6 +152,13 @@ export interface KafkaMessage {
   headers: IHeaders
 }
 
+/** Bytes as KafkaJS's encoder writes a key, value or header: a Buffer as is, anything else as String(value) in UTF-8. */
+function kafkaBytes(v: unknown): Buffer | null {
+  if (v === null || v === undefined) return null
+  if (Buffer.isBuffer(v)) return v
+  return Buffer.from(String(v), 'utf8')
+}
+
 function toKafkaMessage(m: ConsumedMessage): KafkaMessage {
   const headers: IHeaders = {}
   for (const [k, v] of Object.entries(m.headers)) headers[k] = Array.isArray(v) ? v.map((x) => toBuffer(x)!) : toBuffer(v)!
@@ -199,8 +207,9 @@ export class Kafka {
     }
   }
 
-  /** A producer. */
+  /** A producer. `idempotent: true` is refused (KafkaJSNotImplemented): kafkette does not deduplicate retried sends yet. */
   producer(config: ProducerConfig = {}): Producer {
+    if (config?.idempotent === true) throw new KafkaJSNotImplemented('An idempotent producer (idempotent: true)')
     return new Producer(this.logPromise, config)
   }
 
@@ -292,6 +301,8 @@ export interface ProducerRecord {
 export class Producer extends Instrumented {
   readonly events = PRODUCER_EVENTS
   private readonly partitioner: ReturnType<ICustomPartitioner>
+  /** The one native producer behind this one, made at the first send after a connect and closed by disconnect. */
+  private native: NativeProducer | undefined
 
   constructor(private readonly getLog: () => Promise<Log>, private readonly config: ProducerConfig) {
     super(PRODUCER_EVENTS, 'producer')
@@ -303,8 +314,17 @@ export class Producer extends Instrumented {
     this.instrument(PRODUCER_EVENTS.CONNECT, null)
   }
 
+  /** Waits for the sends in flight, then closes the native producer. */
   async disconnect(): Promise<void> {
+    const native = this.native
+    this.native = undefined
+    if (native) await native.close().catch(() => undefined)
     this.instrument(PRODUCER_EVENTS.DISCONNECT, null)
+  }
+
+  private nativeProducer(log: Log): NativeProducer {
+    if (!this.native || log.isClosed) this.native = log.producer()
+    return this.native
   }
 
   isIdempotent(): boolean {
@@ -316,8 +336,8 @@ export class Producer extends Instrumented {
     return this.sendBatch({ topicMessages: [{ topic: record.topic, messages: record.messages }], acks: record.acks })
   }
 
-  /** Sends messages to several topics, all in one write of the log. */
-  async sendBatch({ topicMessages }: { topicMessages?: Array<{ topic: string; messages: Message[] }>; acks?: number; timeout?: number; compression?: number }): Promise<RecordMetadata[]> {
+  /** Sends messages to several topics; with `acks: 0` it resolves with [] once they are written, as KafkaJS does (no response to read). */
+  async sendBatch({ topicMessages, acks }: { topicMessages?: Array<{ topic: string; messages: Message[] }>; acks?: number; timeout?: number; compression?: number }): Promise<RecordMetadata[]> {
     if (!Array.isArray(topicMessages)) throw new KafkaJSNonRetriableError('Invalid topicMessages: expected an array')
     for (const { topic, messages } of topicMessages) {
       if (typeof topic !== 'string' || topic.length === 0) throw new KafkaJSNonRetriableError(`Invalid topic ${JSON.stringify(topic)}`)
@@ -341,13 +361,13 @@ export class Producer extends Instrumented {
         const { partitions } = await log.describeTopic(topic)
         const partitionMetadata = partitions.map((p) => ({ partitionId: p.partition, leader: 0 }))
         const native = messages.map((m) => ({
-          key: m.key === null || m.key === undefined ? null : toBuffer(m.key),
-          value: toBuffer(m.value),
+          key: kafkaBytes(m.key),
+          value: kafkaBytes(m.value),
           headers: m.headers ? nativeHeaders(m.headers) : undefined,
           partition: this.partitioner({ topic, partitionMetadata, message: m }),
           ...(m.timestamp !== undefined ? { timestamp: Number(m.timestamp) } : {}),
         }))
-        const meta = await log.producer().send(topic, native)
+        const meta = await this.nativeProducer(log).send(topic, native)
         const byPartition = new Map<number, RecordMetadata>()
         for (const md of meta) {
           if (!byPartition.has(md.partition)) {
@@ -357,7 +377,7 @@ export class Producer extends Instrumented {
         }
         out.push(...byPartition.values())
       }
-      return out
+      return acks === 0 ? [] : out
     })
   }
 
@@ -374,8 +394,8 @@ export class Producer extends Instrumented {
 function nativeHeaders(headers: IHeaders): Record<string, string | Uint8Array | Array<string | Uint8Array>> {
   const out: Record<string, string | Uint8Array | Array<string | Uint8Array>> = {}
   for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined) continue
-    out[k] = Array.isArray(v) ? v.map((x) => toBuffer(x)!) : toBuffer(v)!
+    if (v === undefined || v === null) continue
+    out[k] = Array.isArray(v) ? v.map((x) => kafkaBytes(x)!) : kafkaBytes(v)!
   }
   return out
 }
@@ -454,6 +474,13 @@ export class Consumer extends Instrumented {
   private fromBeginning = false
   private native: NativeConsumer | undefined
   private autoCommit = true
+  /** When the current join started (run(), or the rebalance that made this member join again): GROUP_JOIN's duration. */
+  private joinStartedAt = 0
+  private groupProtocol = 'RoundRobinAssigner'
+  private autoCommitInterval: number | null = null
+  private autoCommitThreshold: number | null = null
+  private lastCommitAt = 0
+  private resolvedSinceCommit = 0
 
   constructor(private readonly getLog: () => Promise<Log>, private readonly config: ConsumerConfig, private readonly clientId: string) {
     super(CONSUMER_EVENTS, 'consumer')
@@ -490,15 +517,25 @@ export class Consumer extends Instrumented {
     if (!config.eachMessage && !config.eachBatch) throw new KafkaJSNonRetriableError('Consumer#run requires eachMessage or eachBatch')
     const log = await this.getLog()
     this.autoCommit = config.autoCommit !== false
+    this.autoCommitInterval = config.autoCommitInterval ?? null
+    this.autoCommitThreshold = config.autoCommitThreshold ?? null
+    this.lastCommitAt = Date.now()
+    this.resolvedSinceCommit = 0
     const retry = this.config.retry ?? {}
-    const assignor = this.config.partitionAssigners?.[0]?.kafkette
+    const assigner = this.config.partitionAssigners?.[0]
+    const assignor = assigner?.kafkette
+    this.groupProtocol = assignerName(assigner)
+    this.joinStartedAt = Date.now()
     const native = log.consumer({
       groupId: this.config.groupId,
       clientId: this.clientId,
       fromBeginning: this.fromBeginning,
       autoCommit: this.autoCommit,
-      autoCommitIntervalMs: config.autoCommitInterval ?? 5000,
-      ...(config.autoCommitThreshold ? { autoCommitThreshold: config.autoCommitThreshold } : {}),
+      // KafkaJS 2.2.4 commits what was resolved after every batch (runner.js, handleBatch),
+      // whatever autoCommitInterval and autoCommitThreshold say: those only add commits
+      // within a batch. It commits only resolved offsets, never a partition's start.
+      autoCommitIntervalMs: 0,
+      commitUnprocessed: false,
       sessionTimeoutMs: this.config.sessionTimeout ?? 30_000,
       ...(this.config.heartbeatInterval !== undefined ? { heartbeatIntervalMs: this.config.heartbeatInterval } : {}),
       ...(this.config.rebalanceTimeout !== undefined ? { rebalanceTimeoutMs: this.config.rebalanceTimeout } : {}),
@@ -520,11 +557,15 @@ export class Consumer extends Instrumented {
     }
     if (config.eachMessage) {
       const each = config.eachMessage
-      runConfig.eachMessage = (p) => each({ topic: p.topic, partition: p.partition, message: toKafkaMessage(p.message), heartbeat: p.heartbeat, pause: p.pause })
+      runConfig.eachMessage = async (p) => {
+        await each({ topic: p.topic, partition: p.partition, message: toKafkaMessage(p.message), heartbeat: p.heartbeat, pause: p.pause })
+        this.resolvedSinceCommit++
+      }
     } else {
       const each = config.eachBatch!
       runConfig.eachBatch = (p) => {
         const b = p.batch
+        let resolvedUpTo = b.firstOffset() ?? 0
         const toTopics = (offsets: Array<{ topic: string; partition: number; offset: number }>) => {
           const topics = new Map<string, Array<{ partition: number; offset: string }>>()
           for (const o of offsets) topics.set(o.topic, [...(topics.get(o.topic) ?? []), { partition: o.partition, offset: String(o.offset) }])
@@ -542,15 +583,28 @@ export class Consumer extends Instrumented {
             offsetLag: () => String(b.offsetLag()),
             offsetLagLow: () => String(b.offsetLagLow()),
           },
-          resolveOffset: (offset) => p.resolveOffset(parseOffset(offset, 'resolveOffset')),
+          resolveOffset: (offset) => {
+            const at = parseOffset(offset, 'resolveOffset')
+            if (at >= resolvedUpTo) {
+              this.resolvedSinceCommit += at + 1 - resolvedUpTo
+              resolvedUpTo = at + 1
+            }
+            p.resolveOffset(at)
+          },
           heartbeat: p.heartbeat,
           pause: p.pause,
-          commitOffsetsIfNecessary: async (offsets) =>
-            kafkaErrors(() =>
-              p.commitOffsetsIfNecessary(
-                offsets?.topics.flatMap((t) => t.partitions.map((x) => ({ topic: t.topic, partition: x.partition, offset: parseOffset(x.offset, 'commitOffsetsIfNecessary') }))),
-              ),
-            ),
+          commitOffsetsIfNecessary: async (offsets) => {
+            if (offsets) {
+              const list = offsets.topics.flatMap((t) => t.partitions.map((x) => ({ topic: t.topic, partition: x.partition, offset: parseOffset(x.offset, 'commitOffsetsIfNecessary') })))
+              return kafkaErrors(async () => void (await p.commitOffsetsIfNecessary(list)))
+            }
+            // KafkaJS's offsetManager.commitOffsetsIfNecessary: only when autoCommitInterval has
+            // passed since the last commit or autoCommitThreshold offsets were resolved; with
+            // neither set, never (the commit after the batch does it).
+            const timeoutReached = this.autoCommitInterval !== null && Date.now() >= this.lastCommitAt + this.autoCommitInterval
+            const thresholdReached = this.autoCommitThreshold !== null && this.resolvedSinceCommit >= this.autoCommitThreshold
+            if (timeoutReached || thresholdReached) await kafkaErrors(async () => void (await native.commit()))
+          },
           uncommittedOffsets: () => toTopics(p.uncommittedOffsets()),
           isRunning: () => p.isRunning(),
           isStale: () => p.isStale(),
@@ -564,11 +618,17 @@ export class Consumer extends Instrumented {
     native.on('group.join', (e) => {
       const assignment: Record<string, number[]> = {}
       for (const tp of native.assignment()) (assignment[tp.topic] ??= []).push(tp.partition)
-      this.instrument(CONSUMER_EVENTS.GROUP_JOIN, { duration: 0, groupId: e.groupId, isLeader: e.leaderId === e.memberId, leaderId: e.leaderId, groupProtocol: e.protocol, memberId: e.memberId, memberAssignment: assignment })
+      // As KafkaJS: groupProtocol is the assigner's name, duration the join and sync's time.
+      this.instrument(CONSUMER_EVENTS.GROUP_JOIN, { duration: Date.now() - this.joinStartedAt, groupId: e.groupId, isLeader: e.leaderId === e.memberId, leaderId: e.leaderId, groupProtocol: this.groupProtocol, memberId: e.memberId, memberAssignment: assignment })
     })
-    native.on('group.rebalancing', (e) => this.instrument(CONSUMER_EVENTS.REBALANCING, { groupId: e.groupId, memberId: e.memberId }))
+    native.on('group.rebalancing', (e) => {
+      this.joinStartedAt = Date.now()
+      this.instrument(CONSUMER_EVENTS.REBALANCING, { groupId: e.groupId, memberId: e.memberId })
+    })
     native.on('heartbeat', (e) => this.instrument(CONSUMER_EVENTS.HEARTBEAT, { groupId: e.groupId, memberId: e.memberId, groupGenerationId: e.generation }))
     native.on('commit', (e) => {
+      this.lastCommitAt = Date.now()
+      this.resolvedSinceCommit = 0
       const topics = new Map<string, Array<{ partition: string; offset: string }>>()
       for (const o of e.offsets) topics.set(o.topic, [...(topics.get(o.topic) ?? []), { partition: String(o.partition), offset: String(o.offset) }])
       this.instrument(CONSUMER_EVENTS.COMMIT_OFFSETS, { groupId: e.groupId, memberId: e.memberId, groupGenerationId: native.generation, topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) })
@@ -643,6 +703,17 @@ export class Consumer extends Instrumented {
   }
 }
 
+/** The name KafkaJS's group uses as its protocol: the first assigner's (round robin by default). */
+function assignerName(assigner: unknown): string {
+  if (typeof assigner !== 'function') return 'RoundRobinAssigner'
+  try {
+    const made = (assigner as (config: object) => { name?: unknown })({})
+    return typeof made?.name === 'string' ? made.name : 'RoundRobinAssigner'
+  } catch {
+    return 'RoundRobinAssigner'
+  }
+}
+
 function batchPayload(e: { topic: string; partition: number; highWatermark: number; offsetLag: number; offsetLagLow: number; batchSize: number; firstOffset: number; lastOffset: number }) {
   return {
     topic: e.topic,
@@ -699,9 +770,42 @@ const CONFIG_NAMES: Record<string, keyof TopicConfig> = {
   'max.message.bytes': 'maxMessageBytes',
 }
 
+/**
+ * Topic configs a Kafka broker accepts that mean nothing to a log in one process (segments,
+ * replication, flushing, message format, tiered storage): accepted and ignored, as a
+ * single broker would take them without changing what a client sees.
+ */
+const IGNORED_CONFIGS = new Set([
+  'compression.type',
+  'file.delete.delay.ms',
+  'flush.messages',
+  'flush.ms',
+  'follower.replication.throttled.replicas',
+  'index.interval.bytes',
+  'leader.replication.throttled.replicas',
+  'local.retention.bytes',
+  'local.retention.ms',
+  'max.compaction.lag.ms',
+  'message.downconversion.enable',
+  'message.format.version',
+  'message.timestamp.after.max.ms',
+  'message.timestamp.before.max.ms',
+  'message.timestamp.difference.max.ms',
+  'min.cleanable.dirty.ratio',
+  'min.insync.replicas',
+  'preallocate',
+  'remote.storage.enable',
+  'segment.bytes',
+  'segment.index.bytes',
+  'segment.jitter.ms',
+  'segment.ms',
+  'unclean.leader.election.enable',
+])
+
 function topicConfig(entries: Array<{ name: string; value: string }> = []): Partial<TopicConfig> {
   const config: Record<string, unknown> = {}
   for (const { name, value } of entries) {
+    if (IGNORED_CONFIGS.has(name)) continue
     const key = CONFIG_NAMES[name]
     if (!key) throw new KafkaJSProtocolError({ message: `Unknown topic config ${name}`, type: 'INVALID_CONFIG', code: 40, retriable: false })
     config[key] = key === 'cleanupPolicy' || key === 'messageTimestampType' ? value : Number(value)

@@ -929,7 +929,9 @@ export class CoreLog extends EventEmitter<LogEvents> {
   async close(): Promise<void> {
     if (this.closing) return this.closing
     this.closing = (async () => {
-      for (const c of [...this.closers]) await c.close().catch(() => undefined)
+      // All at once: a consumer stops handing out records the moment close() is called,
+      // rather than after every producer before it has flushed.
+      await Promise.all([...this.closers].map((c) => c.close().catch(() => undefined)))
       this.closed = true
       this.clock.clearTimeout(this.retentionTimer)
       await this.drain()

@@ -1,12 +1,14 @@
 // The README stays true: its quickstart is the example a test runs, its CLI session runs
-// command by command, and its error table lists exactly the codes of ERROR_CODES with
-// their retriable flags.
-import { execFile } from 'node:child_process'
+// command by command, its "Running a service" is the service example a test stops with
+// SIGTERM, and its error table lists exactly the codes of ERROR_CODES with their
+// retriable flags.
+import { execFile, spawn } from 'node:child_process'
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { ERROR_CODES } from '../../lib/index.js'
-import { runFixture } from '../helpers/child.js'
+import { fixture, runFixture } from '../helpers/child.js'
 import { binPath } from '../helpers/cli.js'
 import { tempDir } from '../helpers/stores.js'
 
@@ -20,6 +22,13 @@ describe('README', () => {
     const example = readFileSync(new URL('../../examples/payroll.mjs', import.meta.url), 'utf8')
     const body = example.slice(example.indexOf("import { openLog } from 'kafkette'"))
     expect(code.trim()).toBe(body.trim())
+  })
+
+  it('quotes examples/service.mjs in "Running a service"', () => {
+    const block = between('<!-- service:start -->', '<!-- service:end -->')
+    const code = block.replace(/^\s*```js\n/, '').replace(/```\s*$/, '')
+    const example = readFileSync(new URL('../../examples/service.mjs', import.meta.url), 'utf8')
+    expect(code.trim()).toBe(example.slice(example.indexOf("import { openLog } from 'kafkette'")).trim())
   })
 
   it('lists every error code with its retriable flag, and no other', () => {
@@ -85,5 +94,45 @@ describe('the payroll example', () => {
     const second = await runFixture('../../examples/payroll.mjs', [dir])
     expect(second).toContain('payroll: 4 updates processed')
     expect(second).not.toMatch(/processed salary-updates\/\d offset 0:/)
+  })
+})
+
+/**
+ * Runs examples/service.mjs until it says `until` on a line of its own, then sends SIGTERM
+ * and waits for it to exit by itself; its status and output.
+ */
+async function serviceUntil(dir: string, until: RegExp): Promise<{ code: number | null; signal: string | null; out: string; err: string }> {
+  fixture('open-and-report.mjs') // fails clearly when the package is not built
+  const script = fileURLToPath(new URL('../../examples/service.mjs', import.meta.url))
+  const child = spawn(process.execPath, [script, dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  let sent = false
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString()
+    if (!sent && until.test(out)) {
+      sent = true
+      child.kill('SIGTERM')
+    }
+  })
+  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])))
+  return { code, signal, out, err }
+}
+
+describe('the service example', () => {
+  it('runs until SIGTERM, then commits, closes and exits by itself; a restart reads nothing again', async () => {
+    const dir = tempDir()
+    await runFixture('../../examples/payroll.mjs', [dir])
+    const first = await serviceUntil(dir, /(processed .*\n){4}/)
+    expect(first.err).toBe('')
+    expect(first).toMatchObject({ code: 0, signal: null })
+    expect(first.out).toContain('payroll service: 4 updates waiting')
+    expect(first.out.match(/^processed /gm)).toHaveLength(4)
+    expect(first.out).toMatch(/payroll service: stopped\n$/)
+    const second = await serviceUntil(dir, /updates waiting\n/)
+    expect(second).toMatchObject({ code: 0, signal: null })
+    expect(second.out).toContain('payroll service: 0 updates waiting')
+    expect(second.out).not.toContain('processed ')
   })
 })

@@ -79,7 +79,7 @@ describe('KafkaJS facade', () => {
     expect(() => consumer.seek({ topic: 't', partition: 0, offset: '0' })).toThrow(KafkaJSNonRetriableError)
     await expect(consumer.commitOffsets([{ topic: 't', partition: 0, offset: '-5' }])).rejects.toBeInstanceOf(KafkaJSNonRetriableError)
     const admin = k.admin()
-    await expect(admin.deleteTopics({ topics: ['missing'] })).rejects.toMatchObject({ type: 'UNKNOWN_TOPIC_OR_PARTITION', retriable: false })
+    await expect(admin.deleteTopics({ topics: ['missing'] })).rejects.toMatchObject({ type: 'UNKNOWN_TOPIC_OR_PARTITION', retriable: true })
     await expect(admin.deleteTopics({ topics: ['missing'] })).rejects.toBeInstanceOf(KafkaJSProtocolError)
     await expect(admin.describeConfigs()).rejects.toBeInstanceOf(KafkaJSNotImplemented)
   })
