@@ -72,11 +72,23 @@ export interface ErrorContext {
   [key: string]: unknown
 }
 
+/**
+ * The brand every KafketteError carries, a global symbol: the ES module and CommonJS builds
+ * each have their own class, and either recognises the other's errors by it.
+ */
+const BRAND = Symbol.for('kafkette.KafketteError')
+
 /** The one error class kafkette throws for conditions of the log (bad arguments of the wrong JS type get TypeError/RangeError). */
 export class KafketteError extends Error {
   readonly code: ErrorCode
   readonly retriable: boolean
   readonly context: ErrorContext
+
+  /** `err instanceof KafketteError` holds for errors of either build (ES module or CommonJS) of kafkette. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== KafketteError) return Function.prototype[Symbol.hasInstance].call(this, value)
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true
+  }
 
   constructor(code: ErrorCode, detail?: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
     const base = ERROR_CODES[code]
@@ -85,6 +97,7 @@ export class KafketteError extends Error {
     this.code = code
     this.retriable = base.retriable
     this.context = context
+    Object.defineProperty(this, BRAND, { value: true })
   }
 }
 

@@ -67,7 +67,13 @@ export const PartitionAssigners = {
 
 // ── clusters ─────────────────────────────────────────────────────────────────
 
-const clusters = new Map<string, Promise<Log>>()
+const CLUSTERS = Symbol.for('kafkette.kafkajs.clusters')
+
+/**
+ * The in-memory clusters by broker list, one registry per process (a global symbol), so
+ * the ES module and CommonJS builds share them: resetClusters() from either closes all.
+ */
+const clusters: Map<string, Promise<Log>> = ((globalThis as { [CLUSTERS]?: Map<string, Promise<Log>> })[CLUSTERS] ??= new Map())
 
 function clusterKey(brokers: unknown): string {
   const list = typeof brokers === 'function' ? ['dynamic'] : Array.isArray(brokers) ? brokers.map(String) : []
