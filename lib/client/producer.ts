@@ -42,6 +42,9 @@ interface Lingering {
 /** Sends messages to topics of a log. */
 export class Producer {
   private closed = false
+  private closing = false
+  /** Sends waiting for their topic to be created. */
+  private readonly creating = new Set<Promise<RecordMetadata[]>>()
   private sticky = 0
   private lingering: Lingering[] = []
   private lingerTimer: TimerHandle | undefined
@@ -71,8 +74,25 @@ export class Producer {
     this.assertOpen()
     const list = Array.isArray(messages) ? (messages as readonly Message<V>[]) : [messages as Message<V>]
     if (list.length === 0) return []
-    const t = this.log.hasTopic(topic) ? this.log.requireTopic(topic) : await this.log.ensureTopic(topic)
-    this.assertOpen()
+    if (this.log.hasTopic(topic)) return this.write(this.log.requireTopic(topic), list)
+    // The topic is created first. close() waits for such a send, so a send made before
+    // close() is written rather than refused halfway.
+    const release = holdProcess()
+    const sending = this.log.ensureTopic(topic).then((t) => {
+      this.log.assertOpen()
+      return this.write(t, list)
+    })
+    this.creating.add(sending)
+    const settled = (): void => {
+      this.creating.delete(sending)
+      release()
+    }
+    sending.then(settled, settled)
+    return sending
+  }
+
+  private async write(t: Topic, list: readonly Message[]): Promise<RecordMetadata[]> {
+    const topic = t.name
     const { entries, placement, timestamps, now } = this.build(t, list)
     // The process stays alive until the send is written (a linger waits on an unref'd timer).
     const release = holdProcess()
@@ -215,6 +235,7 @@ export class Producer {
 
   /** Writes whatever is lingering and waits until every send queued on the log is written. */
   async flush(): Promise<void> {
+    await Promise.allSettled([...this.creating])
     await this.flushLingering()
     await this.log.drain()
   }
@@ -224,16 +245,18 @@ export class Producer {
     return this.close()
   }
 
-  /** Flushes, then refuses further sends (LOG_CLOSED). */
+  /** Refuses further sends (LOG_CLOSED), then writes every send made before it (lingering or creating its topic) and waits for them. */
   async close(): Promise<void> {
     if (this.closed) return
+    this.closing = true
+    await Promise.allSettled([...this.creating])
     await this.flush()
     this.closed = true
     this.log.untrack(this)
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new KafketteError('LOG_CLOSED', `the producer of ${this.log.label} is closed`, { log: this.log.location })
+    if (this.closed || this.closing) throw new KafketteError('LOG_CLOSED', `the producer of ${this.log.label} is closed`, { log: this.log.location })
     this.log.assertOpen()
   }
 }

@@ -1,7 +1,8 @@
-// log.close() with work in flight ends it cleanly: sends already queued are written,
-// sends that had not reached the log are rejected with LOG_CLOSED (never left hanging),
-// consumers stop and commit what they processed, and nothing is left as an unhandled
-// rejection. Every call after close() throws LOG_CLOSED naming the log.
+// log.close() with work in flight ends it cleanly: every send made before it is written
+// (lingering, or still creating its topic), a send made once it started is rejected with
+// LOG_CLOSED, consumers stop and commit what they processed, and nothing is left as an
+// unhandled rejection (a send the application awaits only after close() included). Every
+// call after close() throws LOG_CLOSED naming the log.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { KafketteError, ManualClock, openLog, type Log } from '../../lib/index.js'
 import { stores } from '../helpers/stores.js'
@@ -22,21 +23,29 @@ afterEach(() => {
 const afterRejectionsSurface = () => new Promise((resolve) => setImmediate(resolve))
 
 describe.each(stores)('close with work in flight, on $name', (store) => {
-  it('writes sends already queued, rejects with LOG_CLOSED those that had not reached the log, and leaves no unhandled rejection', async () => {
+  it('writes the sends made before it, refuses those made after it started, and leaves no unhandled rejection', async () => {
     const clock = new ManualClock(0)
     const log = await store.makeLog({ clock, autoCreateTopics: true })
     await log.createTopic('t')
+    const producer = log.producer()
     const lingering = log.producer({ lingerMs: 1000 })
+    // awaited only after close(): a rejection here would surface as unhandled
     const queued = lingering.send('t', [{ value: 'lingering' }])
-    // a send that still has to create its topic when close() starts
-    const creating = log.producer().send('new-topic', [{ value: 'late' }])
-    const settled = Promise.allSettled([queued, creating])
-    await log.close()
-    const [a, b] = await settled
-    expect(a).toMatchObject({ status: 'fulfilled', value: [{ topic: 't', offset: 0 }] })
-    if (b!.status === 'rejected') expect(b.reason).toMatchObject({ code: 'LOG_CLOSED' })
+    const creating = producer.send('new-topic', [{ value: 'creating its topic' }])
+    const closing = log.close()
+    const late = producer.send('t', [{ value: 'after close() started' }]).catch((err: unknown) => err)
+    await closing
+    expect(await queued).toMatchObject([{ topic: 't', offset: 0 }])
+    expect(await creating).toMatchObject([{ topic: 'new-topic', offset: 0 }])
+    expect(await late).toMatchObject({ code: 'LOG_CLOSED' })
     await afterRejectionsSurface()
     expect(unhandled).toEqual([])
+    if (store.durable) {
+      const again = await store.reopen(log)
+      expect((await again.describeTopic('new-topic')).partitions[0]!.highWatermark).toBe(1)
+      expect((await again.describeTopic('t')).partitions[0]!.highWatermark).toBe(1)
+      await again.close()
+    }
   })
 
   it('stops a running consumer and commits what its handlers finished', async () => {
