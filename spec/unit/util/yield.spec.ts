@@ -19,4 +19,13 @@ describe('Slicer', () => {
     await slicer.next()
     expect(other).toBe(true)
   })
+
+  it('says when its slice is used up, and starts a new one once it yields', async () => {
+    expect(new Slicer(Number.POSITIVE_INFINITY).expired()).toBe(false)
+    const slicer = new Slicer(0)
+    expect(slicer.expired()).toBe(true)
+    await slicer.next()
+    const long = new Slicer(60_000)
+    expect(long.expired()).toBe(false)
+  })
 })
