@@ -15,6 +15,8 @@ const BUILT = [
   'spec/unit/package.spec.ts',
   'spec/kafkajs/jest-dropin.spec.ts',
   'spec/kafkajs/vitest-dropin.spec.ts',
+  'spec/issues/consumer-service-stays-up.spec.ts',
+  'spec/unit/util/keep-alive.spec.ts',
 ]
 
 export default defineConfig({

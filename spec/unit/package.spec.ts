@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { assertBuilt } from '../helpers/dist.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as {
@@ -51,6 +52,7 @@ describe('the tarball npm pack makes', () => {
   let dir: string
   let tarball: string
   beforeAll(() => {
+    assertBuilt()
     dir = mkdtempSync(join(tmpdir(), 'kafkette-pack-'))
     // --ignore-scripts: npm test built dist/ already, and a rebuild would pull it from under the other specs
     execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: root, stdio: 'ignore' })

@@ -1,9 +1,9 @@
 // holdProcess(): counted holds on one ref'd timer; the process is held while any is taken,
 // and a released hold (even released twice) gives its count back exactly once.
 import { execFileSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { holdProcess, processHolds } from '../../../lib/util/keep-alive.js'
+import { builtPath } from '../../helpers/dist.js'
 
 describe('holdProcess', () => {
   it('counts holds, and a release counts once', () => {
@@ -19,7 +19,7 @@ describe('holdProcess', () => {
   })
 
   it('keeps a process alive while held, and lets it exit once released', () => {
-    const keepAlive = fileURLToPath(new URL('../../../dist/esm/util/keep-alive.js', import.meta.url))
+    const keepAlive = builtPath('esm/util/keep-alive.js')
     // The child releases its hold from an unref'd timer: only the hold keeps it alive until then.
     const code = `
       const { holdProcess } = await import(${JSON.stringify(keepAlive)})
