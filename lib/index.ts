@@ -11,6 +11,7 @@ export type {
   ConsumerOptions,
   ConsumerEvents,
   PollOptions,
+  MessagesOptions,
   OffsetReset,
   RetryOptions,
   RunConfig,
