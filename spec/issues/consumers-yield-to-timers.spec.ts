@@ -9,10 +9,10 @@ import { Kafka } from '../../lib/kafkajs/index.js'
 import type { Consumer, Log } from '../../lib/index.js'
 import { stores } from '../helpers/stores.js'
 
-/** Busy time per record: the consumer's slice is 2 ms, so about 40 records fit in one. */
+/** Busy time per record: the consumer's slice is 8 ms, so about 160 records fit in one. */
 const WORK_MS = 0.05
-/** The most records allowed between two ticks: 10 ms of busy time. */
-const MOST_BETWEEN_TICKS = 200
+/** The most records allowed between two ticks: 20 ms of busy time. */
+const MOST_BETWEEN_TICKS = 400
 
 function busy(ms: number): void {
   const until = performance.now() + ms
@@ -48,7 +48,7 @@ function tickCounter() {
   }
 }
 
-const BACKLOG = 2_000
+const BACKLOG = 4_000
 
 describe.each(stores)('consumers on $name yield to timers', (store) => {
   let log: Log
@@ -131,7 +131,7 @@ describe.each(stores)('consumers on $name yield to timers', (store) => {
           // Only the first record is resolved: the rest comes again, from the next offset.
           resolveOffset(batch.messages[0]!.offset)
           // A consumer that never yields would run here without a tick; the spec stops it.
-          if (firsts.length === 1_000) resolve()
+          if (firsts.length === 2_000) resolve()
         },
       })
     })
@@ -152,7 +152,7 @@ describe.each(stores)('consumers on $name yield to timers', (store) => {
         eachBatch: async ({ batch }) => {
           counter.record()
           firsts.push(batch.messages[0]!.offset)
-          if (firsts.length === 1_000) resolve()
+          if (firsts.length === 2_000) resolve()
         },
       })
     })
