@@ -1156,11 +1156,12 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
 /**
  * How long a consumer reads a backlog before it lets timers and I/O run (poll loops, for
  * await, run). Each turn of the event loop also lets V8 run its pending garbage-collection
- * tasks, which costs the drain CPU: against not yielding at all, draining 1,000,000
- * records in memory cost about 10% more CPU with 2 ms slices and under 5% with 8 ms,
- * while the longest timer gap stays well under 20 ms (bench/suites/drain.mjs).
+ * tasks, which costs a drain CPU: against not yielding at all, draining 1,000,000 records
+ * in memory took about 10% more CPU time with 2 ms slices, 4–6% with 5 ms and 3–5% with
+ * 8 ms (alternating runs on a shared machine); 5 ms keeps the longest timer gap, a slice
+ * plus one fetch and a garbage collection, under 20 ms.
  */
-const CONSUMER_SLICE_MS = 8
+const CONSUMER_SLICE_MS = 5
 
 function assertSignal(signal: unknown, what: string): asserts signal is AbortSignal | undefined {
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`${what} must be an AbortSignal`)

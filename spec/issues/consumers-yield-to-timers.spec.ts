@@ -9,7 +9,7 @@ import { Kafka } from '../../lib/kafkajs/index.js'
 import type { Consumer, Log } from '../../lib/index.js'
 import { stores } from '../helpers/stores.js'
 
-/** Busy time per record: the consumer's slice is 8 ms, so about 160 records fit in one. */
+/** Busy time per record: the consumer's slice is 5 ms, so about 100 records fit in one. */
 const WORK_MS = 0.05
 /** The most records allowed between two ticks: 20 ms of busy time. */
 const MOST_BETWEEN_TICKS = 400
