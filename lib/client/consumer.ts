@@ -418,7 +418,9 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     const finish = (): void => {
       if (finished) return
       finished = true
-      if (pending) this.rewindSegment(pending.s, pending.i + 1)
+      // Put back what was taken and not yielded: the rest of the segment in hand, and every
+      // later segment (other partitions) of the same read.
+      for (let k = si; k < segments.length; k++) this.rewindSegment(segments[k]!, k === si ? ri : 0)
       pending = undefined
     }
     const settlePending = (): void => {
