@@ -14,6 +14,7 @@ export const CONSUMER_OPTIONS: OptionSchema<ConsumerOptions> = {
   autoCommit: 'boolean',
   autoCommitIntervalMs: 'number',
   autoCommitThreshold: 'number',
+  commitUnprocessed: 'boolean',
   sessionTimeoutMs: 'number',
   heartbeatIntervalMs: 'number',
   rebalanceTimeoutMs: 'number',
