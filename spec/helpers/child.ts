@@ -13,6 +13,17 @@ export function spawnFixture(name: string, args: string[]): ChildProcess {
   return fork(fixture(name), args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
 }
 
+/** Runs a fixture to its exit, however it ends: its exit code or the signal that ended it, and its output. */
+export async function runToExit(name: string, args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  const child = spawnFixture(name, args)
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])))
+  return { code, signal, stdout, stderr }
+}
+
 /** Runs a fixture to completion and returns its stdout. */
 export async function runFixture(name: string, args: string[]): Promise<string> {
   const child = spawnFixture(name, args)
