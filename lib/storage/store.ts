@@ -49,6 +49,8 @@ interface WriteFault {
 /** The store a log sits on. Every method maps the backend's errors to KafketteError. */
 export class Store {
   private faults: WriteFault[] = []
+  /** How many writes began waiting out a delay from delayNextWrites so far (a test seam). */
+  heldWrites = 0
   private closed = false
 
   private constructor(
@@ -135,7 +137,10 @@ export class Store {
     const fault = this.faults[0]
     if (fault) {
       if (--fault.remaining <= 0) this.faults.shift()
-      if (fault.delayMs !== undefined) await new Promise<void>((resolve) => this.clock.setTimeout(resolve, fault.delayMs!))
+      if (fault.delayMs !== undefined) {
+        this.heldWrites++
+        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, fault.delayMs!))
+      }
       if (fault.error) throw new KafketteError('LOG_IO_ERROR', `a store write failed: ${fault.error.message}`, {}, { cause: fault.error })
     }
     if (this.closed) throw new KafketteError('LOG_CLOSED', 'the store is closed')

@@ -25,6 +25,15 @@ export function delayNextWrites(log: Log, count: number, ms: number): void {
 }
 
 /**
+ * How many of the log's store writes have begun waiting out a delay from delayNextWrites
+ * so far: a test waits for the count to reach the write it means before it advances the
+ * clock (a clock's pending timers may belong to anything that waits on it).
+ */
+export function heldWrites(log: Log): number {
+  return log.store.heldWrites
+}
+
+/**
  * Makes the log's store act as on a full disk (`full`, the default) or as once space is
  * freed (`false`): while full, every write fails with the retriable LOG_IO_ERROR, as
  * LevelDB fails every write after one failed for want of space; once freed, the next

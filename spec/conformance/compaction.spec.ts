@@ -3,7 +3,7 @@
 // minCompactionLagMs stay; every reader handles the gaps.
 import { describe, expect, it } from 'vitest'
 import { ManualClock, type ConsumedMessage, type Log } from '../../lib/index.js'
-import { clearFaults, delayNextWrites } from '../../lib/testing/index.js'
+import { clearFaults, delayNextWrites, heldWrites } from '../../lib/testing/index.js'
 import { readPartition } from '../helpers/read.js'
 import { disk, stores } from '../helpers/stores.js'
 import { until, within } from '../helpers/groups.js'
@@ -100,15 +100,16 @@ describe.each(stores)('compaction on $name', (store) => {
     for (let i = 0; i < 1200; i++) await p.send('c', { key: `k${i % 10}`, value: i })
     delayNextWrites(log, 10, 50)
     clock.advance(1000)
-    await until(() => clock.pendingTimers() > 0) // the first step's write waits
+    // Held writes, not pending timers: on disk the compaction thread's watchdog is a timer too.
+    await until(() => heldWrites(log) === 1, "the first step's write held")
     let created = false
     const creating = log.createTopic('x').then(() => (created = true))
     clock.advance(50) // the first step lands; the compaction stops and lets createTopic in
-    await until(() => clock.pendingTimers() > 0) // createTopic's write waits
+    await until(() => heldWrites(log) === 2, "createTopic's write held")
     clock.advance(50)
     await until(() => created)
     await creating
-    await until(() => clock.pendingTimers() > 0) // the compaction, back, waits on its next step
+    await until(() => heldWrites(log) === 3, "the compaction's next step held") // the compaction, back
     const midway = (await readAll(log, 'c')).length
     expect(midway).toBeLessThan(1200)
     expect(midway).toBeGreaterThan(10)
