@@ -23,6 +23,7 @@ import {
   SPACE_TIME_INDEX,
   SPACE_ABORTED_TXNS,
   abortedTxnKey,
+  prefixEnd,
 } from '../storage/keys.js'
 import { Store, type StoreOp } from '../storage/store.js'
 import type { WalRecovery } from '../storage/wal.js'
@@ -223,9 +224,13 @@ export class CoreLog extends EventEmitter<LogEvents> {
         // Index entries rise in both fields: those of unacknowledged batches are above the partition's max timestamp.
         const index = partitionTimeIndexRange(part.topicId, part.index)
         for (const key of await this.store.keys({ gte: timeIndexKey(part.topicId, part.index, part.maxTimestamp + 1, 0), lt: index.lt })) ops.push({ type: 'del', key })
+        // So are the aborted transactions whose markers it carried.
+        for (const key of await this.store.keys({ gte: abortedTxnKey(part.topicId, part.index, part.highWatermark), lt: prefixEnd(abortedTxnKey(part.topicId, part.index, 0).subarray(0, 9)) })) ops.push({ type: 'del', key })
       }
     }
-    if (ops.length > 0) await this.store.write(ops, true)
+    // And the producer state it carried: the stored state becomes the one this process holds.
+    ops.push(...(await this.producerStates.resyncOps()))
+    await this.store.write(ops, true)
   }
 
   /** What opening dropped from the store's write-ahead log (see the 'log.recovery' event); empty when nothing. */

@@ -214,6 +214,30 @@ export class ProducerStates {
     for (const [k] of mine) this.partitions.delete(k)
   }
 
+  /**
+   * The ops that make the stored producer state what this process holds: after the store
+   * was reopened following a failed write that may still have reached LevelDB's
+   * write-ahead log (whose batches the log deletes), the state that write carried is
+   * deleted or put back too, so no stored batch sequence names offsets that hold nothing.
+   */
+  async resyncOps(): Promise<StoreOp[]> {
+    const ops: StoreOp[] = [{ type: 'put', key: NEXT_PRODUCER_ID, value: encodeValue(this.nextProducerId) }]
+    const held = new Set<string>()
+    for (const { part, producerId, state } of this.partitions.values()) {
+      const key = producerStateKey(producerId, part.topicId, part.index)
+      held.add(key.toString('hex'))
+      ops.push({ type: 'put', key, value: encodeValue(storedState(state)) })
+    }
+    for (const key of await this.store.keys(spaceRange(SPACE_PRODUCER_STATE))) if (!held.has(key.toString('hex'))) ops.push({ type: 'del', key })
+    const ids = new Set<string>()
+    for (const txn of this.txns.values()) {
+      ids.add(transactionKey(txn.transactionalId).toString('hex'))
+      ops.push({ type: 'put', key: transactionKey(txn.transactionalId), value: this.encodeTxn(txn, txn.open !== null && txn.open.partitions.size > 0 ? txn.open : null) })
+    }
+    for (const key of await this.store.keys(spaceRange(SPACE_TRANSACTIONS))) if (!ids.has(key.toString('hex'))) ops.push({ type: 'del', key })
+    return ops
+  }
+
   /** The transactional id's state, or undefined. */
   txn(transactionalId: string): TxnState | undefined {
     return this.txns.get(transactionalId)
@@ -325,6 +349,10 @@ export class ProducerStates {
       for (const part of txn.open.partitions.keys()) if (part.topicId === topicId) txn.open.partitions.delete(part)
     }
   }
+}
+
+function storedState(state: ProducerPartition): StoredProducerPartition {
+  return [state.epoch, state.batches.map((x) => [x.firstSeq, x.lastSeq, x.baseOffset, x.lastOffset])]
 }
 
 function storedOpen(open: OpenTxn | null): StoredTxn['open'] {
@@ -440,8 +468,7 @@ export class WriteDraft {
   ops(): StoreOp[] {
     const ops: StoreOp[] = []
     for (const { producerId, part, state } of this.pp.values()) {
-      const stored: StoredProducerPartition = [state.epoch, state.batches.map((x) => [x.firstSeq, x.lastSeq, x.baseOffset, x.lastOffset])]
-      ops.push({ type: 'put', key: producerStateKey(producerId, part.topicId, part.index), value: encodeValue(stored) })
+      ops.push({ type: 'put', key: producerStateKey(producerId, part.topicId, part.index), value: encodeValue(storedState(state)) })
     }
     const ended = new Set(this.ends.map((e) => e.end.txn))
     for (const [txn, open] of this.opens) if (!ended.has(txn)) ops.push(...this.states.txnOps(txn, txn.producerId, txn.epoch, open))

@@ -5,7 +5,9 @@
 // found again after a reopen.
 import { describe, expect, it } from 'vitest'
 import { ManualClock, type Log } from '../../lib/index.js'
-import { failNextWrites } from '../../lib/testing/index.js'
+import { encodeValue } from '../../lib/storage/batch-codec.js'
+import { producerStateKey } from '../../lib/storage/keys.js'
+import { failNextWrites, simulateFullDisk } from '../../lib/testing/index.js'
 import { disk, stores } from '../helpers/stores.js'
 
 async function values(log: Log, topic: string, partition = 0): Promise<unknown[]> {
@@ -123,6 +125,27 @@ describe('idempotence across a reopen (disk)', () => {
     expect((await p.sendSequenced('t', 1, [{ value: 'c' }], { ...fields, baseSequence: 2 }))[0]!.offset).toBe(2)
     expect((await log.initProducerId()).producerId).toBeGreaterThan(producerId)
     expect((await log.describeTopic('t')).partitions[1]!.highWatermark).toBe(3)
+    await log.close()
+  })
+
+  it('a write that failed but reached the store leaves no producer state behind once the store is reopened', async () => {
+    let log = await disk.makeLog({ clock: new ManualClock(0), retentionCheckIntervalMs: 0 })
+    await log.createTopic('t')
+    const { producerId } = await log.initProducerId()
+    const fields = { producerId, producerEpoch: 0, transactional: false }
+    await log.producer().sendSequenced('t', 0, [{ value: 'a' }], { ...fields, baseSequence: 0 })
+    const part = log.requirePartition('t', 0)
+    // What a failed write of the batch at sequence 1 would leave if it reached LevelDB's write-ahead log:
+    // its producer state (the batch itself lies at the high watermark and is dropped too).
+    await log.store.write([{ type: 'put', key: producerStateKey(producerId, part.topicId, 0), value: encodeValue([0, [[0, 0, 0, 0], [1, 1, 1, 1]]]) }])
+    simulateFullDisk(log)
+    await expect(log.producer().send('t', { value: 'lost' })).rejects.toMatchObject({ code: 'LOG_IO_ERROR' })
+    simulateFullDisk(log, false)
+    await log.producer().send('t', { value: 'plain' }) // this write reopens the store first
+    log = await disk.reopen(log, { clock: new ManualClock(0), retentionCheckIntervalMs: 0 })
+    // the batch at sequence 1 was never acknowledged: it is new, not a duplicate of offset 1
+    expect((await log.producer().sendSequenced('t', 0, [{ value: 'b' }], { ...fields, baseSequence: 1 }))[0]!.offset).toBe(2)
+    expect(await values(log, 't')).toEqual(['a', 'plain', 'b'])
     await log.close()
   })
 })
