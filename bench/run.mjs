@@ -17,6 +17,7 @@ const SUITES = {
   big: 'suites/big.mjs',
   kafkajs: 'suites/kafkajs.mjs',
   wire: 'suites/wire.mjs',
+  transactions: 'suites/transactions.mjs',
   peers: 'suites/peers.mjs',
   retention: 'retention.mjs',
   bridge: 'suites/bridge.mjs',

@@ -33,6 +33,16 @@ export const ERROR_CODES = {
   NON_EMPTY_GROUP: { retriable: false, message: 'the group has members' },
   /** A group id that has neither members nor committed offsets. */
   GROUP_ID_NOT_FOUND: { retriable: false, message: 'unknown group' },
+  /** An idempotent batch whose sequence number does not follow the producer's last one on the partition (a gap, or a batch too old to recognise). */
+  OUT_OF_ORDER_SEQUENCE_NUMBER: { retriable: false, message: 'out of order sequence number' },
+  /** A batch or transaction call with a producer epoch older than the producer id's current one (for a transactional producer: its transaction timed out and was aborted). */
+  INVALID_PRODUCER_EPOCH: { retriable: false, message: 'the producer epoch is not the current one' },
+  /** A transactional producer whose transactionalId was taken by a newer producer (a higher epoch): it may not send or end transactions again. */
+  PRODUCER_FENCED: { retriable: false, message: 'the producer was fenced by a newer producer with the same transactionalId' },
+  /** A producer id the log never gave, or whose state it no longer keeps. */
+  UNKNOWN_PRODUCER_ID: { retriable: false, message: 'unknown producer id' },
+  /** A transaction call that its state does not allow (a second open transaction, a send after commit, a commit after a failed send). */
+  INVALID_TXN_STATE: { retriable: false, message: 'the call is not valid in the transaction\'s state' },
   /** A call that is not valid in the object's current state (run twice, subscribe after run...). */
   ILLEGAL_STATE: { retriable: false, message: 'illegal state' },
   /** A callback the application gave (a partitioner, an assignor) threw; `cause` holds what it threw. */

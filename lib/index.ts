@@ -1,11 +1,13 @@
 // kafkette's public API: every export by name, so a change to the surface shows in review.
 export { openLog, Log } from './client/log.js'
-export type { OpenLogOptions, LogEvents, CompactionResult, TruncateResult } from './log/log.js'
+export type { OpenLogOptions, LogEvents, CompactionResult, TruncateResult, IsolationLevel } from './log/log.js'
 export type { VerifyReport, PartitionVerification, DamagedRange } from './log/integrity.js'
 export type { WalRecovery } from './storage/wal.js'
 export type { ThreadPriority } from './util/priority.js'
 export { Producer } from './client/producer.js'
 export type { ProducerOptions } from './client/producer.js'
+export { Transaction } from './client/transaction.js'
+export type { TransactionOffsets } from './client/transaction.js'
 export { Consumer } from './client/consumer.js'
 export type {
   ConsumerOptions,

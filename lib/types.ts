@@ -59,6 +59,8 @@ export interface PartitionDescription {
   logStartOffset: Offset
   /** One past the last offset written. */
   highWatermark: Offset
+  /** The first offset of the oldest open transaction, or the high watermark when none is open: read_committed consumers read below it. */
+  lastStableOffset: Offset
   /** The bytes its record batches take in the store. */
   sizeBytes: number
 }

@@ -4,10 +4,10 @@
 // I/O, so a spec can run it on fixture lines.
 
 /** The order suites run in (rows of one section are listed in this order). */
-export const SUITE_ORDER = ['produce', 'consume', 'groups', 'big', 'kafkajs', 'wire', 'peers', 'retention']
+export const SUITE_ORDER = ['produce', 'consume', 'groups', 'big', 'kafkajs', 'transactions', 'wire', 'peers', 'retention']
 
 /** The order sections are listed in; unknown sections follow, in order of appearance. */
-export const SECTIONS = ['floor', 'produce', 'latency', 'consume', 'groups', 'big', 'kafkajs', 'wire', 'peers', 'retention']
+export const SECTIONS = ['floor', 'produce', 'latency', 'consume', 'groups', 'big', 'kafkajs', 'transactions', 'wire', 'peers', 'retention']
 
 const TITLES = {
   floor: 'the floor (same bytes, nothing of kafkette)',
@@ -18,6 +18,7 @@ const TITLES = {
   big: 'a large log',
   kafkajs: 'the KafkaJS facade',
   wire: 'the Kafka wire listener',
+  transactions: 'transactions and idempotence (×floor: against the plain way on the same log)',
   peers: 'peers on 127.0.0.1',
   retention: 'retention, compaction and the time index',
 }

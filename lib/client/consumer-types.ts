@@ -33,6 +33,13 @@ export interface ConsumerOptions {
   clientId?: string
   /** Start at the log start offset where there is no committed offset (default false: at the high watermark). */
   fromBeginning?: boolean
+  /**
+   * 'read_committed' (the default): read up to the last stable offset, never a record of
+   * an aborted or still open transaction. 'read_uncommitted': read up to the high
+   * watermark, transactional records included as soon as they are written. Neither
+   * returns transaction markers.
+   */
+  isolationLevel?: 'read_committed' | 'read_uncommitted'
   /** When a position (or committed offset) is out of range: 'earliest', 'latest', or 'none' (poll throws OFFSET_OUT_OF_RANGE). Default: 'earliest' with fromBeginning, else 'latest'. */
   autoOffsetReset?: OffsetReset
   /** The most records one poll returns, and the size of a run() batch (default 500). */

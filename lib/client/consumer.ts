@@ -66,6 +66,8 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
   /** @internal */ readonly retry: Required<Omit<RetryOptions, 'restartOnFailure'>> & Pick<RetryOptions, 'restartOnFailure'>
   /** The consumer's group id, if any. */
   readonly groupId: string | undefined
+  /** @internal True unless the consumer reads 'read_uncommitted'. */
+  readonly readCommitted: boolean
   private rr = 0
   private wakers = new Set<() => void>()
   private readonly autoOffsetReset: OffsetReset
@@ -115,6 +117,10 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     checkOptions('consumer', options, CONSUMER_OPTIONS)
     checkOptions('consumer: retry', options.retry, RETRY_OPTIONS)
     if (options.fromBeginning !== undefined && typeof options.fromBeginning !== 'boolean') throw new TypeError('consumer: fromBeginning must be a boolean')
+    if (options.isolationLevel !== undefined && options.isolationLevel !== 'read_committed' && options.isolationLevel !== 'read_uncommitted') {
+      throw new TypeError(`consumer: isolationLevel must be 'read_committed' or 'read_uncommitted', got ${String(options.isolationLevel)}`)
+    }
+    this.readCommitted = options.isolationLevel !== 'read_uncommitted'
     if (options.autoOffsetReset !== undefined && !['earliest', 'latest', 'none'].includes(options.autoOffsetReset)) {
       throw new TypeError(`consumer: autoOffsetReset must be 'earliest', 'latest' or 'none', got ${String(options.autoOffsetReset)}`)
     }
@@ -194,7 +200,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
         cursors.push(existing)
         continue
       }
-      cursors.push(this.newCursor(part, position ?? (this.options.fromBeginning ? part.logStartOffset : part.highWatermark), committed))
+      cursors.push(this.newCursor(part, position ?? (this.options.fromBeginning ? part.logStartOffset : this.end(part)), committed))
     }
     this.replaceCursors(cursors)
   }
@@ -290,14 +296,15 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
   }
 
   /** How far each assigned partition's position is behind its high watermark. */
-  lag(): Array<TopicPartitionOffset & { highWatermark: number; lag: number }> {
+  lag(): Array<TopicPartitionOffset & { highWatermark: number; lastStableOffset: number; lag: number }> {
     this.assertOpen()
     return this.order.map((c) => ({
       topic: c.topic,
       partition: c.partition,
       offset: c.position,
       highWatermark: c.part.highWatermark,
-      lag: Math.max(0, c.part.highWatermark - c.position),
+      lastStableOffset: c.part.lastStableOffset,
+      lag: Math.max(0, this.end(c.part) - c.position),
     }))
   }
 
@@ -590,20 +597,20 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
    */
   private async fill(c: Cursor, max: number): Promise<boolean> {
     const part = c.part
-    if (c.position === part.highWatermark && !part.deleted) return false
+    if (c.position >= this.end(part) && c.position <= part.highWatermark && !part.deleted) return false
     const from = c.position
-    const highWatermark = part.highWatermark
+    const highWatermark = this.end(part)
     const ahead = c.ahead
     c.ahead = undefined
     let records: ConsumedMessage[]
     try {
-      const fetched = ahead && ahead.from === from ? await ahead.result : await this.log.fetch(part, from, max, this.fetchBytes())
+      const fetched = ahead && ahead.from === from ? await ahead.result : await this.log.fetch(part, from, max, this.fetchBytes(), this.readCommitted)
       if (fetched instanceof KafketteError) throw fetched
       records = fetched
     } catch (err) {
       if (!(err instanceof KafketteError && err.code === 'OFFSET_OUT_OF_RANGE') || this.autoOffsetReset === 'none') throw err
       if (c.position !== from) return false
-      const to = this.autoOffsetReset === 'earliest' ? part.logStartOffset : part.highWatermark
+      const to = this.autoOffsetReset === 'earliest' ? part.logStartOffset : this.end(part)
       this.moveTo(c, to)
       if (c.processed === from) c.processed = to
       if (c.origin === from) c.origin = to
@@ -613,7 +620,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     }
     if (c.position !== from) return false
     if (records.length === 0) {
-      // Nothing left below the high watermark (compaction can leave a gap at the end): skip to it.
+      // Nothing left below the end (compaction can leave a gap at the end; aborted records and markers are skipped): go to it.
       if (from < highWatermark) {
         c.position = highWatermark
         if (c.processed === from) c.processed = highWatermark
@@ -625,8 +632,8 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
     c.buffer = records
     c.next = 0
     const next = records[records.length - 1]!.offset + 1
-    if (next < part.highWatermark && c.ahead === undefined) {
-      c.ahead = { from: next, result: this.log.fetch(part, next, max, this.fetchBytes()).catch((err: unknown) => (err instanceof KafketteError ? err : new KafketteError('LOG_IO_ERROR', String(err), {}, { cause: err }))) }
+    if (next < this.end(part) && c.ahead === undefined) {
+      c.ahead = { from: next, result: this.log.fetch(part, next, max, this.fetchBytes(), this.readCommitted).catch((err: unknown) => (err instanceof KafketteError ? err : new KafketteError('LOG_IO_ERROR', String(err), {}, { cause: err }))) }
     }
     return true
   }
@@ -638,7 +645,12 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
 
   /** @internal True when the cursor has records buffered or waiting in the log. */
   hasData(c: Cursor): boolean {
-    return c.next < c.buffer.length || c.position !== c.part.highWatermark || c.part.deleted
+    return c.next < c.buffer.length || c.position < this.end(c.part) || c.position > c.part.highWatermark || c.part.deleted
+  }
+
+  /** Where reading a partition stops: its last stable offset (read_committed) or its high watermark. */
+  private end(part: Partition): number {
+    return this.readCommitted ? part.lastStableOffset : part.highWatermark
   }
 
   /** True when some unpaused partition has records ready or waiting in the log. */
@@ -934,7 +946,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> {
       const committed = coordinator.committed(event.groupId, part)?.offset
       const sought = this.pendingSeeks.get(key)
       this.pendingSeeks.delete(key)
-      const position = sought ?? committed ?? (this.options.fromBeginning ? part.logStartOffset : part.highWatermark)
+      const position = sought ?? committed ?? (this.options.fromBeginning ? part.logStartOffset : this.end(part))
       cursors.push(this.newCursor(part, position, committed))
     }
     this.replaceCursors(cursors)

@@ -17,7 +17,7 @@ export class Log extends CoreLog {
   /** A producer that sends to this log's topics. */
   producer(options: ProducerOptions = {}): Producer {
     this.assertOpen()
-    return new Producer(this, options)
+    return new Producer(this, options, () => this.groups())
   }
 
   /** A consumer of this log's partitions; with `groupId`, a member of that consumer group. */

@@ -9,6 +9,7 @@ export const CONSUMER_OPTIONS: OptionSchema<ConsumerOptions> = {
   groupId: 'string',
   clientId: 'string',
   fromBeginning: 'boolean',
+  isolationLevel: 'string',
   autoOffsetReset: 'string',
   maxPollRecords: 'number',
   autoCommit: 'boolean',

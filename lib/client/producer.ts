@@ -1,13 +1,20 @@
 // The Producer: validates and partitions messages, encodes one record batch per
 // partition per send, and hands them to the log's group-commit queue as one atomic write.
-import { KafketteError } from '../errors.js'
+// An idempotent producer numbers each partition's batches (Kafka's sequence numbers)
+// and retries a failed write with the same numbers; a transactional one sends inside
+// transactions (transaction.ts).
+import { isRetriable, KafketteError } from '../errors.js'
+import type { GroupCoordinator } from '../group/coordinator.js'
 import type { CoreLog as Log, AppendEntry, Topic } from '../log/log.js'
+import type { Partition } from '../log/partition.js'
+import type { ProducerBatch } from '../log/transactions.js'
 import { encodeFlat } from '../storage/batch-codec.js'
 import type { Headers, Message, RecordMetadata } from '../types.js'
 import type { TimerHandle } from '../util/clock.js'
 import { holdProcess } from '../util/keep-alive.js'
 import { assertDuration, checkOptions, isPlainObject, type OptionSchema } from '../util/validate.js'
 import { murmur2Partition, type Partitioner } from './partitioners.js'
+import { Transaction } from './transaction.js'
 
 /** Options of log.producer(). */
 export interface ProducerOptions {
@@ -17,11 +24,28 @@ export interface ProducerOptions {
   sync?: boolean
   /** Waits this long on the log's clock to gather concurrent sends into one write (default 0: the next tick). */
   lingerMs?: number
-  /** Deduplicate retried sends. Not provided yet: true throws NOT_IMPLEMENTED. */
+  /**
+   * Number each partition's batches with Kafka's sequence numbers under a producer id the
+   * log gives, so a retried write is recognised and never written twice (default false;
+   * true for a transactional producer).
+   */
   idempotent?: boolean
+  /** Makes the producer transactional: it sends inside `transaction()`s. One producer at a time holds an id; a newer one fences the older. */
+  transactionalId?: string
+  /** A transaction open longer than this on the log's clock is aborted (default 60000, Kafka's). */
+  transactionTimeoutMs?: number
 }
 
-const PRODUCER_OPTIONS: OptionSchema<ProducerOptions> = { partitioner: 'function', sync: 'boolean', lingerMs: 'number', idempotent: 'boolean' }
+/** How often an idempotent producer writes a batch again after a retriable failure. */
+const IDEMPOTENT_RETRIES = 5
+
+/** A producer id and epoch. */
+interface Identity {
+  producerId: number
+  producerEpoch: number
+}
+
+const PRODUCER_OPTIONS: OptionSchema<ProducerOptions> = { partitioner: 'function', sync: 'boolean', lingerMs: 'number', idempotent: 'boolean', transactionalId: 'string', transactionTimeoutMs: 'number' }
 
 /** The records of one send bound for one partition, laid out as the batch codec packs them. */
 interface Slot {
@@ -48,20 +72,52 @@ export class Producer {
   private sticky = 0
   private lingering: Lingering[] = []
   private lingerTimer: TimerHandle | undefined
+  /** The producer id and epoch (idempotent producers), once the log gave them. */
+  private identity: Identity | undefined
+  private initializing: Promise<Identity> | undefined
+  /** The next sequence number per partition. */
+  private readonly sequences = new Map<Partition, number>()
+  /** Sends in flight, in order: a retry waits for the ones before it. */
+  private flights: Array<Promise<unknown>> = []
+  /** The open transaction, if any. */
+  private current: Transaction | undefined
+  /** Set once a newer producer took the transactionalId. */
+  private fenced = false
+  /** @internal */ readonly idempotent: boolean
+  /** @internal */ readonly transactionalId: string | undefined
+  /** @internal */ readonly transactionTimeoutMs: number
 
   /** @internal Use log.producer(). */
   constructor(
-    private readonly log: Log,
+    /** @internal */ readonly log: Log,
     private readonly options: ProducerOptions = {},
+    /** @internal */ readonly groups?: () => GroupCoordinator,
   ) {
     if (!isPlainObject(options)) throw new TypeError('producer: options must be an object')
     checkOptions<ProducerOptions>('producer', options, PRODUCER_OPTIONS)
     if (options.partitioner !== undefined && typeof options.partitioner !== 'function') throw new TypeError('producer: partitioner must be a function')
     if (options.sync !== undefined && typeof options.sync !== 'boolean') throw new TypeError('producer: sync must be a boolean')
     if (options.lingerMs !== undefined) assertDuration(options.lingerMs, 'producer: lingerMs')
-    if (options.idempotent) throw new KafketteError('NOT_IMPLEMENTED', 'idempotent producers are not provided yet')
+    if (options.idempotent !== undefined && typeof options.idempotent !== 'boolean') throw new TypeError('producer: idempotent must be a boolean')
+    const { transactionalId, transactionTimeoutMs } = options
+    if (transactionalId !== undefined && (typeof transactionalId !== 'string' || transactionalId.length === 0)) throw new TypeError('producer: transactionalId must be a non-empty string')
+    if (transactionalId !== undefined && options.idempotent === false) throw new TypeError('producer: a transactional producer is idempotent (idempotent: false contradicts transactionalId)')
+    if (transactionTimeoutMs !== undefined) {
+      if (transactionalId === undefined) throw new TypeError('producer: transactionTimeoutMs needs a transactionalId')
+      if (typeof transactionTimeoutMs !== 'number' || !Number.isSafeInteger(transactionTimeoutMs) || transactionTimeoutMs < 1 || transactionTimeoutMs > 0x7fffffff) {
+        throw new RangeError(`producer: transactionTimeoutMs must be an integer from 1 to 2147483647 milliseconds, got ${String(transactionTimeoutMs)}`)
+      }
+    }
+    this.transactionalId = transactionalId
+    this.idempotent = transactionalId !== undefined || options.idempotent === true
+    this.transactionTimeoutMs = transactionTimeoutMs ?? 60_000
     this.sticky = Math.floor(Math.random() * 0x7fffffff)
     log.track(this)
+  }
+
+  /** The producer id and epoch the log gave this producer (idempotent and transactional producers, once they sent or began a transaction). */
+  get producerId(): { producerId: number; producerEpoch: number } | undefined {
+    return this.identity ? { ...this.identity } : undefined
   }
 
   /**
@@ -71,16 +127,25 @@ export class Producer {
    * any message is invalid.
    */
   async send<V>(topic: string, messages: Message<V> | readonly Message<V>[]): Promise<RecordMetadata[]> {
+    if (this.transactionalId !== undefined) {
+      this.assertOpen()
+      throw new KafketteError('INVALID_TXN_STATE', `producer ${this.transactionalId} is transactional: send inside a transaction (await producer.transaction(), then tx.send)`, { transactionalId: this.transactionalId })
+    }
+    return this.sendAs(topic, messages, undefined)
+  }
+
+  /** @internal A send, inside `tx` when given (its records are transactional). */
+  async sendAs<V>(topic: string, messages: Message<V> | readonly Message<V>[], tx: Transaction | undefined): Promise<RecordMetadata[]> {
     this.assertOpen()
     const list = Array.isArray(messages) ? (messages as readonly Message<V>[]) : [messages as Message<V>]
     if (list.length === 0) return []
-    if (this.log.hasTopic(topic)) return this.write(this.log.requireTopic(topic), list)
+    if (this.log.hasTopic(topic)) return this.write(this.log.requireTopic(topic), list, tx)
     // The topic is created first. close() waits for such a send, so a send made before
     // close() is written rather than refused halfway.
     const release = holdProcess()
     const sending = this.log.ensureTopic(topic).then((t) => {
       this.log.assertOpen()
-      return this.write(t, list)
+      return this.write(t, list, tx)
     })
     this.creating.add(sending)
     const settled = (): void => {
@@ -91,14 +156,21 @@ export class Producer {
     return sending
   }
 
-  private async write(t: Topic, list: readonly Message[]): Promise<RecordMetadata[]> {
+  private async write(t: Topic, list: readonly Message[], tx: Transaction | undefined): Promise<RecordMetadata[]> {
     const topic = t.name
-    const { entries, placement, timestamps, now } = this.build(t, list)
+    let identity: Identity | undefined
+    if (tx !== undefined) {
+      tx.assertCurrent()
+      identity = tx.identity
+    } else if (this.idempotent) {
+      identity = this.identity ?? (await this.init())
+    }
+    const { entries, placement, timestamps, now } = this.build(t, list, identity, tx !== undefined)
     // The process stays alive until the send is written (a linger waits on an unref'd timer).
     const release = holdProcess()
     let bases: number[]
     try {
-      bases = await this.submit(entries)
+      bases = identity === undefined ? await this.submit(entries) : await this.submitIdempotent(entries)
     } finally {
       release()
     }
@@ -118,7 +190,31 @@ export class Producer {
     return out
   }
 
-  private build(topic: Topic, list: readonly Message[]) {
+  /**
+   * @internal The sequenced append path, for the wire listener's Produce from an
+   * idempotent client (and the specs): appends `messages` to one partition as one batch
+   * carrying the client's producer id, epoch and base sequence, which the log checks as
+   * Kafka's partition leader does. A retry of one of the producer's last five batches there
+   * is answered with its original offsets and written nothing; a gap throws
+   * OUT_OF_ORDER_SEQUENCE_NUMBER, an old epoch INVALID_PRODUCER_EPOCH, an id the log never
+   * gave UNKNOWN_PRODUCER_ID (ids come from log.initProducerId()). Not retried here: the
+   * client retries with the same sequence.
+   */
+  async sendSequenced<V>(topic: string, partition: number, messages: readonly Message<V>[], fields: ProducerBatch): Promise<RecordMetadata[]> {
+    this.assertOpen()
+    if (!Array.isArray(messages) || messages.length === 0) throw new TypeError('sendSequenced: expected a non-empty array of messages')
+    if (!isPlainObject(fields)) throw new TypeError('sendSequenced: expected { producerId, producerEpoch, baseSequence, transactional }')
+    for (const k of ['producerId', 'producerEpoch', 'baseSequence'] as const) {
+      if (typeof fields[k] !== 'number' || !Number.isSafeInteger(fields[k]) || fields[k] < 0) throw new RangeError(`sendSequenced: ${k} must be a safe integer ≥ 0, got ${String(fields[k])}`)
+    }
+    const t = this.log.hasTopic(topic) ? this.log.requireTopic(topic) : await this.log.ensureTopic(topic)
+    const list = messages.map((m) => (isPlainObject(m) ? { ...m, partition } : m))
+    const { entries, timestamps, now } = this.build(t, list, { producerId: fields.producerId, producerEpoch: fields.producerEpoch }, fields.transactional === true, fields.baseSequence)
+    const [base] = await this.log.append(entries, this.options.sync ?? false)
+    return list.map((_, i) => ({ topic, partition, offset: base! + i, timestamp: timestamps === undefined ? now : timestamps[i]! }))
+  }
+
+  private build(topic: Topic, list: readonly Message[], identity: Identity | undefined, transactional: boolean, baseSequence?: number) {
     const partitions = topic.partitions.length
     const now = this.log.clock.now()
     const logAppendTime = topic.config.messageTimestampType === 'LogAppendTime'
@@ -194,13 +290,107 @@ export class Producer {
     }
     const limit = topic.config.maxMessageBytes
     const entries: AppendEntry[] = slots.map((s) => {
-      const bytes = encodeFlat(s.baseTimestamp, s.flat)
+      const part = topic.partitions[s.partition]!
+      // Sequence numbers are taken below, once every batch of the send is encoded and fits.
+      const producer: ProducerBatch | undefined = identity && { producerId: identity.producerId, producerEpoch: identity.producerEpoch, baseSequence: baseSequence ?? this.sequences.get(part) ?? 0, transactional }
+      const bytes = encodeFlat(s.baseTimestamp, s.flat, null, producer ? { ...producer, control: false } : null)
       if (limit > 0 && bytes.length > limit) {
         throw new KafketteError('MESSAGE_TOO_LARGE', `send: the batch for ${topic.name}/${s.partition} is ${bytes.length} bytes, above maxMessageBytes ${limit}`, { topic: topic.name, partition: s.partition })
       }
-      return { partition: topic.partitions[s.partition]!, bytes, count: s.count, maxTimestamp: s.maxTimestamp }
+      return producer ? { partition: part, bytes, count: s.count, maxTimestamp: s.maxTimestamp, producer } : { partition: part, bytes, count: s.count, maxTimestamp: s.maxTimestamp }
     })
+    if (baseSequence === undefined) for (const e of entries) if (e.producer) this.sequences.set(e.partition, (e.producer.baseSequence + e.count) % 0x8000_0000)
     return { entries, placement, timestamps, now }
+  }
+
+  /** The log's producer id for this (idempotent, not transactional) producer, asked once. */
+  private init(): Promise<Identity> {
+    this.initializing ??= this.log.initProducerId().then(
+      (id) => (this.identity = id),
+      (err: unknown) => {
+        this.initializing = undefined
+        throw err
+      },
+    )
+    return this.initializing
+  }
+
+  /**
+   * Submits an idempotent send. A retriable failure (nothing was written) is tried again
+   * with the same sequence numbers, after the sends before it settled; so is a sequence
+   * refused because a batch before it failed. When it gives up, the producer starts a
+   * new epoch, whose sequence numbers start at 0 again.
+   */
+  private async submitIdempotent(entries: AppendEntry[]): Promise<number[]> {
+    const earlier = this.flights
+    let settle!: () => void
+    const flight = new Promise<void>((resolve) => (settle = resolve))
+    this.flights = [...earlier.slice(-16), flight]
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await (attempt === 0 ? this.submit(entries) : this.log.append(entries, this.options.sync ?? false))
+        } catch (err) {
+          const again = isRetriable(err) || (err instanceof KafketteError && err.code === 'OUT_OF_ORDER_SEQUENCE_NUMBER' && attempt === 0 && earlier.length > 0)
+          if (!again || attempt >= IDEMPOTENT_RETRIES || this.log.isClosed) {
+            if (this.transactionalId === undefined && this.identity && entries[0]!.producer!.producerEpoch === this.identity.producerEpoch) {
+              this.identity = { producerId: this.identity.producerId, producerEpoch: this.log.producerStates.bumpEpoch(this.identity.producerId) }
+              this.sequences.clear()
+            }
+            throw err
+          }
+          await Promise.allSettled(earlier)
+        }
+      }
+    } finally {
+      settle()
+      this.flights = this.flights.filter((f) => f !== flight)
+    }
+  }
+
+  /**
+   * Begins a transaction (transactional producers only; one open at a time). The first
+   * call takes the transactionalId: a transaction a previous holder left open (in this
+   * process, or in one that died) is aborted, and that holder is fenced.
+   */
+  async transaction(): Promise<Transaction> {
+    this.assertOpen()
+    const id = this.transactionalId
+    if (id === undefined) throw new KafketteError('INVALID_TXN_STATE', 'transaction() needs a producer with a transactionalId')
+    if (this.fenced) throw new KafketteError('PRODUCER_FENCED', `producer ${id} was fenced by a newer producer with the same transactionalId`, { transactionalId: id })
+    if (this.current?.isActive()) throw new KafketteError('INVALID_TXN_STATE', `producer ${id} already has an open transaction: commit or abort it first`, { transactionalId: id })
+    const txn = this.log.producerStates.txn(id)
+    if (this.identity === undefined || txn === undefined || txn.owner !== this) {
+      if (this.identity !== undefined) {
+        this.fenced = true
+        throw new KafketteError('PRODUCER_FENCED', `producer ${id} was fenced by a newer producer with the same transactionalId`, { transactionalId: id })
+      }
+      this.initializing ??= this.log.initTransactions(id, this.transactionTimeoutMs, this).finally(() => (this.initializing = undefined))
+      this.identity = await this.initializing
+      this.sequences.clear()
+      this.assertOpen()
+    } else if (txn.producerId !== this.identity.producerId || txn.epoch !== this.identity.producerEpoch) {
+      // The log aborted the last transaction (its timeout) and moved on to a new epoch: take it.
+      this.identity = { producerId: txn.producerId, producerEpoch: txn.epoch }
+      this.sequences.clear()
+    }
+    if (this.current?.isActive()) throw new KafketteError('INVALID_TXN_STATE', `producer ${id} already has an open transaction: commit or abort it first`, { transactionalId: id })
+    this.current = new Transaction(this, { ...this.identity })
+    return this.current
+  }
+
+  /** @internal After a transaction ended: adopt the epoch it left (an abort starts a new one, and sequence numbers start again). */
+  ended(tx: Transaction, identity: Identity | undefined): void {
+    if (this.current === tx) this.current = undefined
+    if (identity && (identity.producerId !== this.identity?.producerId || identity.producerEpoch !== this.identity.producerEpoch)) {
+      this.identity = identity
+      this.sequences.clear()
+    }
+  }
+
+  /** @internal Marks the producer fenced. */
+  fence(): void {
+    this.fenced = true
   }
 
   private submit(entries: AppendEntry[]): Promise<number[]> {
@@ -245,7 +435,12 @@ export class Producer {
     return this.close()
   }
 
-  /** Refuses further sends (LOG_CLOSED), then writes every send made before it (lingering or creating its topic) and waits for them. */
+  /**
+   * Refuses further sends (LOG_CLOSED), then writes every send made before it (lingering
+   * or creating its topic) and waits for them. An idempotent producer's state is then
+   * forgotten (nothing can retry its batches any more); a transaction left open stays
+   * open, as in Kafka, until a new producer takes the transactionalId or it times out.
+   */
   async close(): Promise<void> {
     if (this.closed) return
     this.closing = true
@@ -253,6 +448,9 @@ export class Producer {
     await this.flush()
     this.closed = true
     this.log.untrack(this)
+    if (this.transactionalId === undefined && this.identity && !this.log.isClosed) {
+      await this.log.producerStates.forget(this.identity.producerId, this.options.sync ?? false).catch(() => undefined)
+    }
   }
 
   private assertOpen(): void {

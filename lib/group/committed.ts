@@ -112,6 +112,25 @@ export class CommittedOffsets {
     })
   }
 
+  /**
+   * The puts of committing offsets (already validated), for a caller that adds them to
+   * its own store write (a transaction's commit), and what updates the cache after it.
+   */
+  async prepare(groupId: string, offsets: readonly OffsetToCommit[]): Promise<{ ops: StoreOp[]; applied: () => void }> {
+    const map = await this.offsetsOf(groupId)
+    const ops: StoreOp[] = offsets.map((o) => ({
+      type: 'put',
+      key: groupOffsetKey(groupId, o.part.topicId, o.part.index),
+      value: encodeValue({ offset: o.offset, metadata: o.metadata }),
+    }))
+    return {
+      ops,
+      applied: () => {
+        for (const o of offsets) map.set(cacheKey(o.part.topicId, o.part.index), { offset: o.offset, metadata: o.metadata })
+      },
+    }
+  }
+
   /** Deletes every committed offset of a group in one store write. */
   delete(groupId: string): Promise<void> {
     return this.serial(groupId, async () => {

@@ -9,6 +9,7 @@ import type { Partition } from '../log/partition.js'
 import type { TopicPartitionOffset } from '../types.js'
 import { assertOffset, assertPartitionNumber, assertTopicName, checkOptions, isPlainObject, isWellFormedUnicode } from '../util/validate.js'
 import type { Assignor } from './assignors/types.js'
+import type { StoreOp } from '../storage/store.js'
 import { CommittedOffsets, type CommittedOffset, type GroupOffset, type OffsetToCommit } from './committed.js'
 import { Group, type GroupDescription, type GroupState } from './group.js'
 import { Member, type MemberHandle, type Subscription } from './member.js'
@@ -209,6 +210,22 @@ export class GroupCoordinator {
     const resolved = this.resolveOffsets(offsets, groupId)
     this.assertEmpty(groupId, 'commitOffsets')
     await this.offsets.commit(groupId, resolved)
+  }
+
+  /**
+   * Checks offsets a transaction commits for a group (KIP-447's TxnOffsetCommit): known
+   * partitions, safe integers up to the high watermark. They are written with the
+   * transaction's markers (see offsetOps), whatever the group's members.
+   */
+  resolveTxnOffsets(groupId: string, offsets: readonly OffsetCommit[]): OffsetToCommit[] {
+    this.assertOpen()
+    assertGroupId(groupId)
+    return this.resolveOffsets(offsets, groupId)
+  }
+
+  /** The store ops of committing `offsets` for a group, and what updates its committed offsets once they are written. */
+  offsetOps(groupId: string, offsets: readonly OffsetToCommit[]): Promise<{ ops: StoreOp[]; applied: () => void }> {
+    return this.offsets.prepare(groupId, offsets)
   }
 
   /** Checks offsets to commit: known partitions, safe integers from 0 up to the high watermark. */

@@ -127,6 +127,11 @@ const KAFKA_CODES: Record<string, { type: string; code: number; retriable: boole
   NON_EMPTY_GROUP: { type: 'NON_EMPTY_GROUP', code: 68, retriable: false },
   GROUP_ID_NOT_FOUND: { type: 'GROUP_ID_NOT_FOUND', code: 69, retriable: false },
   INVALID_RECORD: { type: 'INVALID_RECORD', code: 87, retriable: false },
+  OUT_OF_ORDER_SEQUENCE_NUMBER: { type: 'OUT_OF_ORDER_SEQUENCE_NUMBER', code: 45, retriable: false },
+  INVALID_PRODUCER_EPOCH: { type: 'INVALID_PRODUCER_EPOCH', code: 47, retriable: false },
+  INVALID_TXN_STATE: { type: 'INVALID_TXN_STATE', code: 48, retriable: false },
+  UNKNOWN_PRODUCER_ID: { type: 'UNKNOWN_PRODUCER_ID', code: 59, retriable: false },
+  PRODUCER_FENCED: { type: 'PRODUCER_FENCED', code: 90, retriable: false },
 }
 
 /** The KafkaJS error for an error of the log: a protocol error where Kafka has the condition. */

@@ -10,6 +10,8 @@ import {
   type ConsumedMessage,
   type Consumer as NativeConsumer,
   type Producer as NativeProducer,
+  type RecordMetadata as NativeRecordMetadata,
+  type Transaction as NativeTransaction,
   type Log,
   type TopicConfig,
 } from '../index.js'
@@ -213,9 +215,8 @@ export class Kafka {
     }
   }
 
-  /** A producer. `idempotent: true` is refused (KafkaJSNotImplemented): kafkette does not deduplicate retried sends yet. */
+  /** A producer: idempotent with `idempotent: true`, transactional with a `transactionalId`. */
   producer(config: ProducerConfig = {}): Producer {
-    if (config?.idempotent === true) throw new KafkaJSNotImplemented('An idempotent producer (idempotent: true)')
     return new Producer(this.logPromise, config)
   }
 
@@ -303,15 +304,46 @@ export interface ProducerRecord {
   compression?: number
 }
 
+/** What producer.sendBatch() takes. */
+export interface ProducerBatch {
+  topicMessages?: Array<{ topic: string; messages: Message[] }>
+  acks?: number
+  timeout?: number
+  compression?: number
+}
+
+/** What transaction.sendOffsets() takes, as KafkaJS. */
+export interface TransactionOffsets {
+  consumerGroupId: string
+  topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>
+}
+
+/** KafkaJS's transaction: sends and a consumer group's offsets that commit or abort together. */
+export interface Transaction {
+  send(record: ProducerRecord): Promise<RecordMetadata[]>
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]>
+  sendOffsets(offsets: TransactionOffsets): Promise<void>
+  commit(): Promise<void>
+  abort(): Promise<void>
+  isActive(): boolean
+}
+
 /** KafkaJS's producer. */
 export class Producer extends Instrumented {
   readonly events = PRODUCER_EVENTS
   private readonly partitioner: ReturnType<ICustomPartitioner>
-  /** The one native producer behind this one, made at the first send after a connect and closed by disconnect. */
+  /** The native producer of plain sends (idempotent when asked), made at the first send after a connect and closed by disconnect. */
   private native: NativeProducer | undefined
+  /** The native transactional producer, made at the first transaction() and closed by disconnect. */
+  private txNative: NativeProducer | undefined
+  private current: Transaction | undefined
 
   constructor(private readonly getLog: () => Promise<Log>, private readonly config: ProducerConfig) {
     super(PRODUCER_EVENTS, 'producer')
+    // As KafkaJS's createProducer: an idempotent producer must retry.
+    if (config.idempotent === true && config.retry?.retries !== undefined && config.retry.retries < 1) {
+      throw new KafkaJSNonRetriableError('Idempotent producer must allow retries to protect against transient errors')
+    }
     this.partitioner = (config.createPartitioner ?? Partitioners.DefaultPartitioner)()
   }
 
@@ -320,16 +352,17 @@ export class Producer extends Instrumented {
     this.instrument(PRODUCER_EVENTS.CONNECT, null)
   }
 
-  /** Waits for the sends in flight, then closes the native producer. */
+  /** Waits for the sends in flight, then closes the native producers. */
   async disconnect(): Promise<void> {
-    const native = this.native
+    const natives = [this.native, this.txNative]
     this.native = undefined
-    if (native) await native.close().catch(() => undefined)
+    this.txNative = undefined
+    for (const native of natives) if (native) await native.close().catch(() => undefined)
     this.instrument(PRODUCER_EVENTS.DISCONNECT, null)
   }
 
   private nativeProducer(log: Log): NativeProducer {
-    if (!this.native || log.isClosed) this.native = log.producer()
+    if (!this.native || log.isClosed) this.native = log.producer(this.config.idempotent === true ? { idempotent: true } : {})
     return this.native
   }
 
@@ -343,7 +376,15 @@ export class Producer extends Instrumented {
   }
 
   /** Sends messages to several topics; with `acks: 0` it resolves with [] once they are written, as KafkaJS does (no response to read). */
-  async sendBatch({ topicMessages, acks }: { topicMessages?: Array<{ topic: string; messages: Message[] }>; acks?: number; timeout?: number; compression?: number }): Promise<RecordMetadata[]> {
+  async sendBatch({ topicMessages, acks = -1 }: ProducerBatch): Promise<RecordMetadata[]> {
+    if (this.config.idempotent === true && acks !== -1) throw new KafkaJSNonRetriableError("Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees")
+    const log = await this.getLog()
+    const out = await this.sendTo(log, topicMessages, (topic, messages) => this.nativeProducer(log).send(topic, messages))
+    return acks === 0 ? [] : out
+  }
+
+  /** Checks and converts messages as KafkaJS does, sends each topic's with `send`, and reports one RecordMetadata per partition written. */
+  private async sendTo(log: Log, topicMessages: ProducerBatch['topicMessages'], send: (topic: string, messages: NativeMessage[]) => Promise<NativeRecordMetadata[]>): Promise<RecordMetadata[]> {
     if (!Array.isArray(topicMessages)) throw new KafkaJSNonRetriableError('Invalid topicMessages: expected an array')
     for (const { topic, messages } of topicMessages) {
       if (typeof topic !== 'string' || topic.length === 0) throw new KafkaJSNonRetriableError(`Invalid topic ${JSON.stringify(topic)}`)
@@ -354,7 +395,6 @@ export class Producer extends Instrumented {
         }
       }
     }
-    const log = await this.getLog()
     return kafkaErrors(async () => {
       const out: RecordMetadata[] = []
       for (const { topic, messages } of topicMessages) {
@@ -373,7 +413,7 @@ export class Producer extends Instrumented {
           partition: this.partitioner({ topic, partitionMetadata, message: m }),
           ...(m.timestamp !== undefined ? { timestamp: Number(m.timestamp) } : {}),
         }))
-        const meta = await this.nativeProducer(log).send(topic, native)
+        const meta = await send(topic, native)
         const byPartition = new Map<number, RecordMetadata>()
         for (const md of meta) {
           if (!byPartition.has(md.partition)) {
@@ -383,19 +423,65 @@ export class Producer extends Instrumented {
         }
         out.push(...byPartition.values())
       }
-      return acks === 0 ? [] : out
+      return out
     })
   }
 
-  /** Transactions are not provided by the log yet. */
-  async transaction(): Promise<never> {
-    throw new KafkaJSNotImplemented('producer.transaction()')
+  /**
+   * Begins a transaction (a producer with a transactionalId): its send, sendBatch and
+   * sendOffsets commit or abort together, as one write of the log. As KafkaJS, one
+   * transaction at a time per producer, and an ended one refuses every call.
+   */
+  async transaction(): Promise<Transaction> {
+    const transactionalId = this.config.transactionalId
+    if (!transactionalId) throw new KafkaJSNonRetriableError('Must provide transactional id for transactional producer')
+    if (this.current?.isActive()) throw new KafkaJSNonRetriableError('There is already an ongoing transaction for this producer. Please end the transaction before beginning another.')
+    const log = await this.getLog()
+    if (!this.txNative || log.isClosed) {
+      this.txNative = log.producer({ transactionalId, ...(this.config.transactionTimeout !== undefined ? { transactionTimeoutMs: this.config.transactionTimeout } : {}) })
+    }
+    const nativeProducer = this.txNative
+    const tx: NativeTransaction = await kafkaErrors(() => nativeProducer.transaction())
+    let ended = false
+    const guard =
+      <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        if (ended || !tx.isActive()) throw new KafkaJSNonRetriableError('Cannot continue to use transaction once ended')
+        return fn(...args)
+      }
+    const sendBatch = guard(async ({ topicMessages, acks = -1 }: ProducerBatch) => {
+      if (acks !== -1) throw new KafkaJSNonRetriableError("Not requiring ack for all messages invalidates the idempotent producer's EoS guarantees")
+      return this.sendTo(log, topicMessages, (topic, messages) => tx.send(topic, messages))
+    })
+    const transaction: Transaction = {
+      send: (record: ProducerRecord) => sendBatch({ topicMessages: [{ topic: record?.topic, messages: record?.messages }], acks: record?.acks }),
+      sendBatch,
+      sendOffsets: guard(async ({ consumerGroupId, topics }: TransactionOffsets) => {
+        if (!consumerGroupId) throw new KafkaJSNonRetriableError('Missing consumerGroupId')
+        if (!Array.isArray(topics)) throw new KafkaJSNonRetriableError('Missing offset topics')
+        const offsets = topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: parseOffset(p.offset, 'sendOffsets') })))
+        await kafkaErrors(() => tx.sendOffsets({ groupId: consumerGroupId, offsets }))
+      }),
+      commit: guard(async () => {
+        await kafkaErrors(() => tx.commit())
+        ended = true
+      }),
+      abort: guard(async () => {
+        await kafkaErrors(() => tx.abort())
+        ended = true
+      }),
+      isActive: () => !ended && tx.isActive(),
+    }
+    this.current = transaction
+    return transaction
   }
 
   logger(): Logger {
     return makeLogger({ brokers: [] }, 'Producer')
   }
 }
+
+type NativeMessage = { key: Buffer | null; value: Buffer | null; headers?: Record<string, string | Uint8Array | Array<string | Uint8Array>>; partition: number; timestamp?: number }
 
 function nativeHeaders(headers: IHeaders): Record<string, string | Uint8Array | Array<string | Uint8Array>> {
   const out: Record<string, string | Uint8Array | Array<string | Uint8Array>> = {}
@@ -536,6 +622,8 @@ export class Consumer extends Instrumented {
       groupId: this.config.groupId,
       clientId: this.clientId,
       fromBeginning: this.fromBeginning,
+      // KafkaJS reads read_committed unless readUncommitted: true.
+      isolationLevel: this.config.readUncommitted === true ? 'read_uncommitted' : 'read_committed',
       autoCommit: this.autoCommit,
       // KafkaJS 2.2.4 commits what was resolved after every batch (runner.js, handleBatch),
       // whatever autoCommitInterval and autoCommitThreshold say: those only add commits

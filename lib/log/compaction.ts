@@ -308,9 +308,13 @@ function ownsBuffer(b: Uint8Array): boolean {
  * for one step at most.
  */
 export async function* compactionSteps(store: Store, part: Partition, config: TopicConfig, now: number, rules: RulesRunner): AsyncGenerator<CompactionStep> {
-  const end = part.highWatermark
+  // Nothing at or above the last stable offset is cleaned, as in Kafka: an open
+  // transaction's records are neither removed nor allowed to hide others.
+  const end = part.lastStableOffset
+  const highWatermark = part.highWatermark
   const start = part.logStartOffset
-  await rules.begin({ end, lagEdge: now - config.minCompactionLagMs, tombstoneEdge: now - config.deleteRetentionMs })
+  const aborted = part.aborted.filter((t) => t.firstOffset < end).map((t): [number, number, number] => [t.producerId, t.firstOffset, t.lastOffset])
+  await rules.begin({ end, lagEdge: now - config.minCompactionLagMs, tombstoneEdge: now - config.deleteRetentionMs, ...(aborted.length > 0 ? { aborted } : {}) })
   let cleanableEnd = end
   for await (const chunk of readAhead(chunksOf(store, part, start, end, rules.transfers))) {
     const r = await rules.scan(chunk)
@@ -339,7 +343,7 @@ export async function* compactionSteps(store: Store, part: Partition, config: To
       }
       if (step.ops.length >= STEP_OPS || stepBytes >= STEP_BYTES) {
         part.compacted = true
-        step.ops.push(partitionStateOp(part, part.logStartOffset, end))
+        step.ops.push(partitionStateOp(part, part.logStartOffset, highWatermark))
         yield step
         step = { ops: [], removedRecords: 0, bytesDelta: 0 }
         stepBytes = 0
@@ -348,7 +352,7 @@ export async function* compactionSteps(store: Store, part: Partition, config: To
   }
   if (step.ops.length > 0) {
     part.compacted = true
-    step.ops.push(partitionStateOp(part, part.logStartOffset, end))
+    step.ops.push(partitionStateOp(part, part.logStartOffset, highWatermark))
     yield step
   }
 }

@@ -3,7 +3,7 @@
 // db.batch() and offsets stay dense and rising in acknowledgement order.
 import { EventEmitter } from 'eventemitter3'
 import { KafketteError } from '../errors.js'
-import { batchDamage, concatBatches, decodeBatch, decodeValue, encodeValue, sealBatch } from '../storage/batch-codec.js'
+import { batchDamage, concatBatches, decodeBatch, decodeValue, encodeMarker, encodeValue, sealBatch } from '../storage/batch-codec.js'
 import { FORMAT_VERSION, READABLE_FORMATS } from '../storage/format.js'
 import {
   lastOffsetOf,
@@ -21,6 +21,9 @@ import {
   SPACE_RECORDS,
   SPACE_PARTITION_STATE,
   SPACE_TIME_INDEX,
+  SPACE_ABORTED_TXNS,
+  abortedTxnKey,
+  prefixEnd,
 } from '../storage/keys.js'
 import { Store, type StoreOp } from '../storage/store.js'
 import type { WalRecovery } from '../storage/wal.js'
@@ -30,7 +33,8 @@ import type { ThreadPriority } from '../util/priority.js'
 import { assertPartitionNumber, assertTopicName, checkOptions, isPlainObject, type OptionSchema } from '../util/validate.js'
 import { yieldToEventLoop } from '../util/yield.js'
 import { corruptBatch, verifyPartition, type DamagedRange, type PartitionVerification, type VerifyReport } from './integrity.js'
-import { Partition } from './partition.js'
+import { Partition, type AbortedTxn } from './partition.js'
+import { ProducerStates, type ProducerBatch, type TxnEnd, type TxnState } from './transactions.js'
 import { CompactionStarved, CompactionThread, compactionSteps, InThreadRules, type RulesRunner } from './compaction.js'
 import { decodePartitionState, firstOffsetNotOlderThan, partitionStateOp, type LogStartTarget, offsetForTime, partitionSize, planLogStart } from './retention.js'
 import { resolveTopicConfig, type TopicConfig } from './topic-config.js'
@@ -89,6 +93,8 @@ export interface AppendEntry {
   bytes: Buffer
   count: number
   maxTimestamp: number
+  /** An idempotent (or transactional) batch: its sequence is checked, and a retry is answered with the original offsets. `bytes` carry the same fields. */
+  producer?: ProducerBatch
 }
 
 interface PendingAppend {
@@ -96,7 +102,12 @@ interface PendingAppend {
   sync: boolean
   resolve: (baseOffsets: number[]) => void
   reject: (err: unknown) => void
+  /** A transaction's end: `entries` are its markers. */
+  end?: TxnEnd
 }
+
+/** Which records a read returns: every one below the high watermark, or (Kafka's default for kafkette consumers) only committed ones below the last stable offset. */
+export type IsolationLevel = 'read_committed' | 'read_uncommitted'
 
 /** What one compaction removed from one partition. */
 export interface CompactionResult {
@@ -148,12 +159,17 @@ export interface LogEvents {
   'log.recovery': (dropped: WalRecovery[]) => void
   /** A background retention run failed (it runs again at the next interval). */
   'retention.error': (error: unknown) => void
+  /** The log aborted a transaction: it outlived its transactionTimeoutMs, or a newer producer took its transactionalId. */
+  'transaction.abort': (event: { transactionalId: string; producerId: number; reason: 'timeout' | 'fenced' }) => void
+  /** Aborting a timed-out transaction failed; it is tried again after another timeout. */
+  'transaction.error': (error: unknown) => void
   close: () => void
 }
 
 const CREATE_TOPIC_OPTIONS: OptionSchema<{ partitions?: number; config?: Partial<TopicConfig> }> = { partitions: 'number', config: 'object' }
 
 const NEXT_TOPIC_ID = metaKey('nextTopicId')
+const NO_ENTRIES: AppendEntry[] = []
 const FORMAT = metaKey('format')
 
 /**
@@ -179,6 +195,8 @@ export class CoreLog extends EventEmitter<LogEvents> {
   private retentionTimer: TimerHandle | undefined
   /** Where compactions run their rules: a worker thread once built, else this thread (see compaction.ts); null until first used. */
   private compactionThread: CompactionThread | undefined | null = null
+  /** @internal Producer ids, idempotence and transactions. */
+  readonly producerStates: ProducerStates
 
   /** @internal Use openLog(). */
   constructor(store: Store, options: OpenLogOptions, clock: Clock) {
@@ -187,6 +205,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
     this.options = options
     this.clock = clock
     this.nextTopicId = 1
+    this.producerStates = new ProducerStates(store, clock, (txn) => this.abortTimedOut(txn))
     store.afterReopen = () => this.dropUnacknowledged()
   }
 
@@ -205,9 +224,13 @@ export class CoreLog extends EventEmitter<LogEvents> {
         // Index entries rise in both fields: those of unacknowledged batches are above the partition's max timestamp.
         const index = partitionTimeIndexRange(part.topicId, part.index)
         for (const key of await this.store.keys({ gte: timeIndexKey(part.topicId, part.index, part.maxTimestamp + 1, 0), lt: index.lt })) ops.push({ type: 'del', key })
+        // So are the aborted transactions whose markers it carried.
+        for (const key of await this.store.keys({ gte: abortedTxnKey(part.topicId, part.index, part.highWatermark), lt: prefixEnd(abortedTxnKey(part.topicId, part.index, 0).subarray(0, 9)) })) ops.push({ type: 'del', key })
       }
     }
-    if (ops.length > 0) await this.store.write(ops, true)
+    // And the producer state it carried: the stored state becomes the one this process holds.
+    ops.push(...(await this.producerStates.resyncOps()))
+    await this.store.write(ops, true)
   }
 
   /** What opening dropped from the store's write-ahead log (see the 'log.recovery' event); empty when nothing. */
@@ -233,7 +256,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
         throw new KafketteError('LOG_FORMAT_TOO_NEW', `the log has format ${version}; this version of kafkette reads formats ${READABLE_FORMATS.join(', ')}`)
       }
       if (!READABLE_FORMATS.includes(version)) throw new KafketteError('LOG_CORRUPT', `unknown format version ${version}`)
-      // New batches carry a checksum an older version cannot read: mark the log so that one refuses it (format.ts).
+      // New batches carry a checksum and may carry producer fields, which an older version cannot read: mark the log so that one refuses it (format.ts).
       if (version < FORMAT_VERSION) await store.write([{ type: 'put', key: FORMAT, value: encodeValue(FORMAT_VERSION) }], true)
       this.format = FORMAT_VERSION
     }
@@ -266,6 +289,10 @@ export class CoreLog extends EventEmitter<LogEvents> {
     } finally {
       await it.close()
     }
+    const byId = new Map<number, Topic>()
+    for (const t of this.topics.values()) byId.set(t.id, t)
+    await this.producerStates.load((topicId, partition) => byId.get(topicId)?.partitions[partition])
+    this.producerStates.armAll()
   }
 
   /** The on-disk format version of this log (storage/format.ts says what each one means). */
@@ -331,7 +358,8 @@ export class CoreLog extends EventEmitter<LogEvents> {
         p.wake()
       }
       // The topic id is never reused, so what follows is space reclamation, not correctness.
-      for (const space of [SPACE_RECORDS, SPACE_PARTITION_STATE, SPACE_TIME_INDEX]) {
+      this.producerStates.dropTopic(topic.id)
+      for (const space of [SPACE_RECORDS, SPACE_PARTITION_STATE, SPACE_TIME_INDEX, SPACE_ABORTED_TXNS]) {
         const range = topicRange(space, topic.id)
         await this.store.clear(range)
         await this.store.compactRange(range.gte, range.lt)
@@ -391,6 +419,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
           partition: p.index,
           logStartOffset: p.logStartOffset,
           highWatermark: p.highWatermark,
+          lastStableOffset: p.lastStableOffset,
           sizeBytes: await partitionSize(this.store, p),
         })),
       ),
@@ -592,6 +621,11 @@ export class CoreLog extends EventEmitter<LogEvents> {
         await yieldToEventLoop()
       }
       if (part.sizeBytes !== undefined) part.sizeBytes = Math.max(0, part.sizeBytes - plan.freed)
+      if (part.aborted.length > 0 && part.aborted[0]!.lastOffset < offset) {
+        // Aborted transactions wholly below the log start are no longer read (space, not correctness).
+        part.trimAborted()
+        await this.store.clear({ gte: abortedTxnKey(part.topicId, part.index, 0), lt: abortedTxnKey(part.topicId, part.index, offset) })
+      }
       const event = { topic: part.topic, partition: part.index, logStartOffset: offset, removedBatches: plan.batches, freedBytes: plan.freed }
       out.push(event)
       this.emit('log.start', event)
@@ -681,23 +715,23 @@ export class CoreLog extends EventEmitter<LogEvents> {
       const pending = this.queue
       this.queue = []
       // Offsets are assigned here, in queue order; sends to one partition that share
-      // this write become one stored batch.
+      // this write become one stored batch. Idempotent batches are checked against a
+      // draft of the producer state first: a refused one rejects its own append only,
+      // and a retried one is answered with its original offsets and not written again.
       const byPartition = new Map<Partition, { base: number; entries: AppendEntry[]; count: number; maxTimestamp: number }>()
       let sync = this.options.sync ?? false
-      const results: number[][] = []
+      const kept: Array<{ p: PendingAppend; bases: number[] }> = []
+      const draft = this.producerStates.draft()
       for (const p of pending) {
-        if (p.sync) sync = true
-        const bases: number[] = []
-        for (const entry of p.entries) {
-          const part = entry.partition
-          let run = byPartition.get(part)
-          if (!run) byPartition.set(part, (run = { base: part.highWatermark, entries: [], count: 0, maxTimestamp: -1 }))
-          bases.push(run.base + run.count)
-          run.entries.push(entry)
-          run.count += entry.count
-          if (entry.maxTimestamp > run.maxTimestamp) run.maxTimestamp = entry.maxTimestamp
+        let bases: number[]
+        try {
+          bases = this.place(p, byPartition, draft)
+        } catch (err) {
+          p.reject(err)
+          continue
         }
-        results.push(bases)
+        if (p.sync) sync = true
+        kept.push({ p, bases })
       }
       const ops: StoreOp[] = []
       const written: Array<{ part: Partition; base: number; last: number; bytes: Buffer; count: number }> = []
@@ -711,21 +745,162 @@ export class CoreLog extends EventEmitter<LogEvents> {
         }
         written.push({ part, base: run.base, last, bytes, count: run.count })
       }
-      try {
-        await this.store.write(ops, sync)
-      } catch (err) {
-        for (const p of pending) p.reject(err)
-        continue
+      if (!draft.empty) ops.push(...draft.ops())
+      if (ops.length > 0) {
+        try {
+          await this.store.write(ops, sync)
+        } catch (err) {
+          for (const k of kept) k.p.reject(err)
+          continue
+        }
       }
+      draft.apply()
       for (const w of written) {
         const run = byPartition.get(w.part)!
         if (run.maxTimestamp > w.part.maxTimestamp) w.part.maxTimestamp = run.maxTimestamp
         w.part.appended(w.base, w.last, w.bytes)
         w.part.wake()
       }
-      for (let i = 0; i < pending.length; i++) pending[i]!.resolve(results[i]!)
+      for (const k of kept) k.p.resolve(k.bases)
     }
     this.writing = undefined
+  }
+
+  /**
+   * Gives one pending append its offsets in `byPartition`, and checks its idempotent
+   * batches and transaction end in a fork of `draft`. Throws (placing nothing) when the
+   * producer state refuses it.
+   */
+  private place(p: PendingAppend, byPartition: Map<Partition, { base: number; entries: AppendEntry[]; count: number; maxTimestamp: number }>, draft: ReturnType<ProducerStates['draft']>): number[] {
+    const bases = new Array<number>(p.entries.length)
+    const fresh: boolean[] = new Array<boolean>(p.entries.length).fill(true)
+    const fork = p.end !== undefined || p.entries.some((e) => e.producer !== undefined) ? draft.fork() : undefined
+    const local = new Map<Partition, number>()
+    for (let i = 0; i < p.entries.length; i++) {
+      const entry = p.entries[i]!
+      const part = entry.partition
+      if (part.deleted) throw new KafketteError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${part.topic} was deleted`, { topic: part.topic, partition: part.index })
+      const run = byPartition.get(part)
+      const base = (local.get(part) ?? (run ? run.base + run.count : part.highWatermark))
+      if (entry.producer !== undefined) {
+        const verdict = fork!.check(entry.producer, part, entry.count, base)
+        if (verdict.duplicate) {
+          bases[i] = verdict.baseOffset
+          fresh[i] = false
+          continue
+        }
+      }
+      bases[i] = base
+      local.set(part, base + entry.count)
+    }
+    if (p.end !== undefined) {
+      const markers = new Map<Partition, number>()
+      p.entries.forEach((e, i) => markers.set(e.partition, bases[i]!))
+      fork!.end(p.end, markers)
+    }
+    fork?.merge()
+    for (let i = 0; i < p.entries.length; i++) {
+      if (!fresh[i]) continue
+      const entry = p.entries[i]!
+      const part = entry.partition
+      let run = byPartition.get(part)
+      if (!run) byPartition.set(part, (run = { base: part.highWatermark, entries: [], count: 0, maxTimestamp: -1 }))
+      run.entries.push(entry)
+      run.count += entry.count
+      if (entry.maxTimestamp > run.maxTimestamp) run.maxTimestamp = entry.maxTimestamp
+    }
+    return bases
+  }
+
+  // ── producers and transactions ──────────────────────────────────────────────
+
+  /** @internal A new producer id (epoch 0) for an idempotent producer; never given again. */
+  async initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {
+    this.assertOpen()
+    return this.producerStates.newProducerId(this.options.sync ?? false)
+  }
+
+  /**
+   * @internal Takes `transactionalId` for `owner` (KIP-98's InitProducerId): a new producer
+   * id, or the next epoch of the one it has. A transaction left open by the previous
+   * holder (this process or one that crashed) is aborted in the same store write, and the
+   * previous holder is fenced. Resolves with the producer id and epoch to send with.
+   */
+  initTransactions(transactionalId: string, timeoutMs: number, owner: object): Promise<{ producerId: number; producerEpoch: number }> {
+    this.assertOpen()
+    const existing = this.producerStates.txn(transactionalId)
+    const run = async (): Promise<{ producerId: number; producerEpoch: number }> => {
+      this.assertOpen()
+      const got = await this.producerStates.registerTxn(transactionalId, timeoutMs, this.options.sync ?? false)
+      if (!('existing' in got)) {
+        got.owner = owner
+        return { producerId: got.producerId, producerEpoch: got.epoch }
+      }
+      const txn = got.existing
+      const hadOpen = txn.open !== null && txn.open.partitions.size > 0
+      const producerId = txn.producerId
+      txn.timeoutMs = timeoutMs
+      await this.endTransaction({ txn, epoch: txn.epoch, commit: false, newEpoch: got.newEpoch, newProducerId: got.newProducerId })
+      txn.owner = owner
+      if (hadOpen) this.emit('transaction.abort', { transactionalId, producerId, reason: 'fenced' })
+      return { producerId: txn.producerId, producerEpoch: txn.epoch }
+    }
+    if (!existing) return run()
+    return this.serialTxn(existing, run)
+  }
+
+  /** @internal Runs `fn` after the calls queued on this transactional id. */
+  serialTxn<T>(txn: TxnState, fn: () => Promise<T>): Promise<T> {
+    const result = txn.chain.then(fn)
+    txn.chain = result.catch(() => undefined)
+    return result
+  }
+
+  /**
+   * @internal Writes a transaction's end: a commit or abort marker in each partition it
+   * wrote to, the transactional id's new state (and `extra`, a commit's group offsets),
+   * as one store write. INVALID_PRODUCER_EPOCH when `epoch` is no longer the id's.
+   */
+  endTransaction(end: TxnEnd): Promise<void> {
+    this.assertOpen()
+    const { txn } = end
+    if (txn.ending) return Promise.reject(new KafketteError('INVALID_TXN_STATE', `the transaction of ${txn.transactionalId} is already ending`, { transactionalId: txn.transactionalId }))
+    const now = this.clock.now()
+    const entries: AppendEntry[] = []
+    for (const part of txn.open?.partitions.keys() ?? []) {
+      if (part.deleted) continue
+      entries.push({ partition: part, bytes: encodeMarker(end.commit, now, txn.producerId, end.commit ? txn.epoch : end.newEpoch), count: 1, maxTimestamp: now })
+    }
+    txn.ending = true
+    return new Promise<number[]>((resolve, reject) => {
+      this.queue.push({ entries: entries.length > 0 ? entries : NO_ENTRIES, sync: false, resolve, reject, end })
+      if (!this.writing) this.writing = Promise.resolve().then(() => this.writeQueued())
+    }).then(
+      () => {
+        txn.ending = false
+      },
+      (err: unknown) => {
+        txn.ending = false
+        throw err
+      },
+    )
+  }
+
+  /** Aborts a transaction that outlived its timeout, bumping the epoch so its producer can neither send in it nor commit it. */
+  private abortTimedOut(txn: TxnState): void {
+    if (this.closed) return
+    const open = txn.open
+    void this.serialTxn(txn, async () => {
+      if (this.closed || txn.open !== open || open === null) return
+      const producerId = txn.producerId
+      const next = this.producerStates.nextEpoch(txn)
+      await this.endTransaction({ txn, epoch: txn.epoch, commit: false, newEpoch: next.epoch, newProducerId: next.producerId })
+      this.emit('transaction.abort', { transactionalId: txn.transactionalId, producerId, reason: 'timeout' })
+    }).catch((err: unknown) => {
+      if (this.closed) return
+      this.emit('transaction.error', err)
+      if (txn.open === open && open !== null) this.producerStates.arm(txn)
+    })
   }
 
   /** Resolves once every queued append is written (or failed). */
@@ -737,23 +912,28 @@ export class CoreLog extends EventEmitter<LogEvents> {
 
   /**
    * @internal Reads whole batches of a partition from `offset` until at least
-   * `maxRecords` records (or the high watermark), reading at least `minBytes` of batches
-   * from the store when there is that much. Throws OFFSET_OUT_OF_RANGE for an offset
-   * below the log start or above the high watermark.
+   * `maxRecords` records (or the end), reading at least `minBytes` of batches from the
+   * store when there is that much. The end is the high watermark, or with `readCommitted`
+   * the last stable offset, and then aborted records are left out; transaction markers
+   * are never returned. Throws OFFSET_OUT_OF_RANGE for an offset below the log start or
+   * above the high watermark.
    */
-  async fetch(part: Partition, offset: number, maxRecords: number, minBytes = FETCH_BYTES): Promise<ConsumedMessage[]> {
+  async fetch(part: Partition, offset: number, maxRecords: number, minBytes = FETCH_BYTES, readCommitted = false): Promise<ConsumedMessage[]> {
     if (part.deleted) throw new KafketteError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${part.topic} was deleted`, { topic: part.topic, partition: part.index })
     if (offset < part.logStartOffset || offset > part.highWatermark) {
       throw new KafketteError('OFFSET_OUT_OF_RANGE', `offset ${offset} is outside [${part.logStartOffset}, ${part.highWatermark}] of ${part.topic}/${part.index}`, { topic: part.topic, partition: part.index, offset })
     }
     const out: ConsumedMessage[] = []
-    if (offset === part.highWatermark) return out
+    // Where this read stops: the last stable offset for read_committed, else the high watermark.
+    const upTo = readCommitted ? part.lastStableOffset : part.highWatermark
+    if (offset >= upTo) return out
     let i = part.cachedBatchFor(offset)
     if (i >= 0) {
       const recent = part.recent
       for (; i < recent.length && out.length < maxRecords; i++) {
         const b = recent[i]!
-        pushRecords(out, part, b.lastOffset, b.bytes, offset)
+        pushRecords(out, part, b.lastOffset, b.bytes, offset, upTo, readCommitted)
+        if (b.lastOffset + 1 >= upTo) break
       }
       return out
     }
@@ -796,7 +976,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
           if (damage !== undefined) throw await corruptBatch(this.store, part, key, damage, previousLast)
           let first: number
           try {
-            first = pushRecords(out, part, last, value, offset)
+            first = pushRecords(out, part, last, value, offset, upTo, readCommitted)
           } catch (err) {
             if (err instanceof KafketteError && err.code === 'LOG_CORRUPT') throw await corruptBatch(this.store, part, key, err.message, previousLast, err)
             throw err
@@ -805,6 +985,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
             throw missingBatches(part, previousLast === undefined ? offset : previousLast + 1, first - 1)
           }
           previousLast = last
+          if (last + 1 >= upTo) return out
           bytes += value.length
         }
         batches += entries.length
@@ -934,6 +1115,7 @@ export class CoreLog extends EventEmitter<LogEvents> {
       await Promise.all([...this.closers].map((c) => c.close().catch(() => undefined)))
       this.closed = true
       this.clock.clearTimeout(this.retentionTimer)
+      this.producerStates.close()
       await this.drain()
       await this.adminChain.catch(() => undefined)
       await this.compactionThread?.close()
@@ -986,15 +1168,33 @@ function missingBatches(part: Partition, from: number, to: number): KafketteErro
   )
 }
 
-/** Appends the records of a batch at or after `from` to `out`; returns the offset of the batch's first record. */
-function pushRecords(out: ConsumedMessage[], part: Partition, lastOffset: number, bytes: Buffer, from: number): number {
+/**
+ * Appends the records of one stored batch at or after `from` and below `upTo` to `out`,
+ * leaving out transaction markers and, with `readCommitted`, aborted records; returns the
+ * offset of the batch's first record.
+ */
+function pushRecords(out: ConsumedMessage[], part: Partition, lastOffset: number, bytes: Buffer, from: number, upTo: number, readCommitted: boolean): number {
   const batch = decodeBatch(bytes)
-  const { flat, count, offsetDeltas, baseTimestamp } = batch
+  const { flat, count, offsetDeltas, baseTimestamp, runs } = batch
   const topic = part.topic
   const partition = part.index
+  // Records written without a producer id (runs === null) need no look at transactions.
+  let runAt = 0
+  let runEnd = runs === null ? count : 0
+  let skip = false
+  let aborted: AbortedTxn[] = NO_ABORTED
   for (let i = 0, j = 0; i < count; i++, j += 4) {
     const offset = offsetDeltas ? lastOffset - offsetDeltas[i]! : lastOffset - (count - 1 - i)
-    if (offset < from) continue
+    if (offset >= upTo) break
+    if (i >= runEnd) {
+      const run = runs![runAt++]!
+      runEnd = run.start + run.count
+      const attrs = run.attrs
+      skip = attrs !== null && attrs.control
+      aborted = !skip && readCommitted && attrs !== null && attrs.transactional ? part.abortedOf(attrs.producerId, offset, lastOffset) : NO_ABORTED
+    }
+    if (offset < from || skip) continue
+    if (aborted.length > 0 && aborted.some((t) => t.firstOffset <= offset && offset <= t.lastOffset)) continue
     const headers = flat[j + 3] as Headers | null
     out.push({
       topic,
@@ -1008,3 +1208,5 @@ function pushRecords(out: ConsumedMessage[], part: Partition, lastOffset: number
   }
   return offsetDeltas ? lastOffset - offsetDeltas[0]! : lastOffset - (count - 1)
 }
+
+const NO_ABORTED: AbortedTxn[] = []

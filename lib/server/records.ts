@@ -19,7 +19,10 @@ export interface WireRecord {
 /** A decoded batch: its records, and what a broker checks about it. */
 export interface DecodedBatch {
   records: WireRecord[]
+  /** -1 unless an idempotent producer wrote it; then also its epoch and the first record's sequence number. */
   producerId: number
+  producerEpoch: number
+  baseSequence: number
   transactional: boolean
   control: boolean
 }
@@ -139,6 +142,8 @@ export async function decodeBatches(bytes: Buffer): Promise<DecodedBatch[]> {
     const attributes = bytes.readInt16BE(at + 21)
     const baseTimestamp = Number(bytes.readBigInt64BE(at + 27))
     const producerId = Number(bytes.readBigInt64BE(at + 43))
+    const producerEpoch = bytes.readInt16BE(at + 51)
+    const baseSequence = bytes.readInt32BE(at + 53)
     const count = bytes.readInt32BE(at + 57)
     if (count < 0 || count > batchLength) throw new InvalidBatch(CORRUPT_MESSAGE, `record count ${count}`)
     const codec = attributes & 0x07
@@ -153,7 +158,7 @@ export async function decodeBatches(bytes: Buffer): Promise<DecodedBatch[]> {
       if (err instanceof MalformedRequest) throw new InvalidBatch(CORRUPT_MESSAGE, err.message)
       throw err
     }
-    out.push({ records, producerId, transactional: (attributes & 0x10) !== 0, control: (attributes & 0x20) !== 0 })
+    out.push({ records, producerId, producerEpoch, baseSequence, transactional: (attributes & 0x10) !== 0, control: (attributes & 0x20) !== 0 })
     at = end
   }
   return out

@@ -8,6 +8,11 @@
 // batch's key holds its last offset; while offsets are dense, record i of n has offset
 // last - (n - 1 - i). Once compaction has removed records, offsetDeltas[i] gives
 // last - offset of record i instead.
+//
+// Since format 3 a segment may carry a fourth element, the producer attributes of Kafka's
+// batch header: [producerId, producerEpoch, baseSequence, flags] (flags: 1 transactional,
+// 2 control). A control segment holds one record, a transaction marker: key null, value
+// Kafka's control type (0 abort, 1 commit). Segments without it are plain records.
 import { Packr, RESERVE_START_SPACE } from 'msgpackr'
 import { KafketteError } from '../errors.js'
 import { crc32c } from '../util/crc32c.js'
@@ -21,12 +26,53 @@ export interface RecordInput {
   timestamp: number
 }
 
+/** The producer fields of a segment, as in Kafka's record-batch header. */
+export interface ProducerAttrs {
+  producerId: number
+  producerEpoch: number
+  /** The sequence number of the segment's first record (-1 for a control segment). */
+  baseSequence: number
+  /** The records belong to a transaction. */
+  transactional: boolean
+  /** The segment is one transaction marker (a control record). */
+  control: boolean
+}
+
+/** A run of records of a decoded batch that share producer attributes. */
+export interface ProducerRun {
+  /** The index of its first record in the batch. */
+  readonly start: number
+  readonly count: number
+  /** null: plain records, written without a producer id. */
+  readonly attrs: ProducerAttrs | null
+}
+
+/** Kafka's control record types (the value of a transaction marker). */
+export const CONTROL_ABORT = 0
+export const CONTROL_COMMIT = 1
+
 /** A decoded batch: `count` records, read with the accessors below. */
 export interface DecodedBatch {
   readonly baseTimestamp: number
   readonly offsetDeltas: number[] | null
   readonly flat: unknown[]
   readonly count: number
+  /** The batch's runs of records by producer, or null when no record carries producer attributes (the common case). */
+  readonly runs: ProducerRun[] | null
+}
+
+const FLAG_TRANSACTIONAL = 1
+const FLAG_CONTROL = 2
+
+function packAttrs(a: ProducerAttrs): number[] {
+  return [a.producerId, a.producerEpoch, a.baseSequence, (a.transactional ? FLAG_TRANSACTIONAL : 0) | (a.control ? FLAG_CONTROL : 0)]
+}
+
+function unpackAttrs(v: unknown): ProducerAttrs | null {
+  if (v === undefined) return null
+  if (!Array.isArray(v) || v.length !== 4 || !v.every((x) => typeof x === 'number')) throw new KafketteError('LOG_CORRUPT', 'a record batch has unreadable producer attributes')
+  const [producerId, producerEpoch, baseSequence, flags] = v as [number, number, number, number]
+  return { producerId, producerEpoch, baseSequence, transactional: (flags & FLAG_TRANSACTIONAL) !== 0, control: (flags & FLAG_CONTROL) !== 0 }
 }
 
 class UnencodableValue extends Error {}
@@ -48,7 +94,7 @@ function packOrThrow(value: unknown, what: string, options?: number): Buffer {
 }
 
 /** Encodes records into one batch value. Throws INVALID_RECORD (writing nothing) for a value that cannot be stored. */
-export function encodeBatch(records: readonly RecordInput[], offsetDeltas: number[] | null = null): { bytes: Buffer; maxTimestamp: number } {
+export function encodeBatch(records: readonly RecordInput[], offsetDeltas: number[] | null = null, producer: ProducerAttrs | null = null): { bytes: Buffer; maxTimestamp: number } {
   const n = records.length
   const baseTimestamp = records[0]!.timestamp
   let maxTimestamp = baseTimestamp
@@ -61,7 +107,7 @@ export function encodeBatch(records: readonly RecordInput[], offsetDeltas: numbe
     flat[j + 2] = r.value
     flat[j + 3] = r.headers
   }
-  return { bytes: encodeFlat(baseTimestamp, flat, offsetDeltas), maxTimestamp }
+  return { bytes: encodeFlat(baseTimestamp, flat, offsetDeltas, producer), maxTimestamp }
 }
 
 /**
@@ -70,9 +116,10 @@ export function encodeBatch(records: readonly RecordInput[], offsetDeltas: numbe
  * so no per-record object stands between a message and its bytes. Throws INVALID_RECORD
  * (writing nothing) for a value that cannot be stored.
  */
-export function encodeFlat(baseTimestamp: number, flat: unknown[], offsetDeltas: number[] | null = null): Buffer {
+export function encodeFlat(baseTimestamp: number, flat: unknown[], offsetDeltas: number[] | null = null, producer: ProducerAttrs | null = null): Buffer {
+  const segment = producer === null ? [baseTimestamp, offsetDeltas, flat] : [baseTimestamp, offsetDeltas, flat, packAttrs(producer)]
   // msgpackr leaves the header's bytes free (version and checksum), so the batch is never copied.
-  const bytes = packOrThrow([baseTimestamp, offsetDeltas, flat], 'a record value', RESERVE_START_SPACE | HEADER)
+  const bytes = packOrThrow(segment, 'a record value', RESERVE_START_SPACE | HEADER)
   bytes[0] = BATCH_CODEC_VERSION
   bytes.writeUInt32BE(0, 1)
   return bytes
@@ -80,6 +127,26 @@ export function encodeFlat(baseTimestamp: number, flat: unknown[], offsetDeltas:
 
 /** The header this version writes: the version byte and the CRC-32C. */
 const HEADER = batchHeaderBytes(BATCH_CODEC_VERSION)
+
+/** A transaction marker of one control record (Kafka's control batch), at `timestamp`. */
+export function encodeMarker(commit: boolean, timestamp: number, producerId: number, producerEpoch: number): Buffer {
+  return encodeFlat(timestamp, [0, null, commit ? CONTROL_COMMIT : CONTROL_ABORT, null], null, { producerId, producerEpoch, baseSequence: -1, transactional: true, control: true })
+}
+
+/**
+ * Encodes segments into one batch value: compaction's survivors, one segment per run of
+ * records that share producer attributes. `offsetDeltas` (one per record, from the
+ * batch's last offset) are split among the segments.
+ */
+export function encodeRuns(records: readonly RecordInput[], offsetDeltas: readonly number[], runs: readonly { count: number; attrs: ProducerAttrs | null }[]): Buffer {
+  const parts: Buffer[] = []
+  let at = 0
+  for (const run of runs) {
+    parts.push(encodeBatch(records.slice(at, at + run.count), offsetDeltas.slice(at, at + run.count), run.attrs).bytes)
+    at += run.count
+  }
+  return parts.length === 1 ? parts[0]! : concatBatches(parts)
+}
 
 /** Joins batches encoded by encodeBatch (dense offsets, in offset order) into one stored batch (not yet sealed). */
 export function concatBatches(batches: readonly Buffer[]): Buffer {
@@ -140,24 +207,35 @@ export function decodeBatch(bytes: Uint8Array): DecodedBatch {
   } catch (err) {
     throw new KafketteError('LOG_CORRUPT', 'a record batch cannot be decoded', {}, { cause: err })
   }
+  // Segments after the first are sends that shared a store write (offsets dense: no
+  // deltas) or compaction's runs of survivors by producer (every segment has deltas).
+  const withDeltas = segments.length > 0 && Array.isArray((segments[0] as unknown[])[1])
+  let anyAttrs = false
   for (const seg of segments) {
-    if (!Array.isArray(seg) || seg.length !== 3 || typeof seg[0] !== 'number' || !Array.isArray(seg[2]) || (segments.length > 1 && seg[1] !== null)) {
+    if (!Array.isArray(seg) || (seg.length !== 3 && seg.length !== 4) || typeof seg[0] !== 'number' || !Array.isArray(seg[2]) || (segments.length > 1 && Array.isArray(seg[1]) !== withDeltas) || (seg[1] !== null && !Array.isArray(seg[1]))) {
       throw new KafketteError('LOG_CORRUPT', 'a record batch has an unexpected shape')
     }
+    if (seg.length === 4) anyAttrs = true
   }
   if (segments.length === 1) {
-    const [baseTimestamp, offsetDeltas, flat] = segments[0] as [number, number[] | null, unknown[]]
-    return { baseTimestamp, offsetDeltas, flat, count: flat.length >> 2 }
+    const seg = segments[0] as [number, number[] | null, unknown[], unknown?]
+    const count = seg[2].length >> 2
+    return { baseTimestamp: seg[0], offsetDeltas: seg[1], flat: seg[2], count, runs: anyAttrs ? [{ start: 0, count, attrs: unpackAttrs(seg[3]) }] : null }
   }
   if (segments.length === 0) throw new KafketteError('LOG_CORRUPT', 'a record batch is empty')
   const baseTimestamp = (segments[0] as [number])[0]
   const flat: unknown[] = []
-  for (const seg of segments as Array<[number, null, unknown[]]>) {
+  const offsetDeltas: number[] | null = withDeltas ? [] : null
+  const runs: ProducerRun[] | null = anyAttrs ? [] : null
+  for (const seg of segments as Array<[number, number[] | null, unknown[], unknown?]>) {
     const shift = seg[0] - baseTimestamp
     const part = seg[2]
+    if (runs !== null) runs.push({ start: flat.length >> 2, count: part.length >> 2, attrs: unpackAttrs(seg[3]) })
+    if (offsetDeltas !== null) for (const d of seg[1]!) offsetDeltas.push(d)
     for (let j = 0; j < part.length; j += 4) flat.push((part[j] as number) + shift, part[j + 1], part[j + 2], part[j + 3])
   }
-  return { baseTimestamp, offsetDeltas: null, flat, count: flat.length >> 2 }
+  if (offsetDeltas !== null && offsetDeltas.length !== flat.length >> 2) throw new KafketteError('LOG_CORRUPT', 'a record batch has offset deltas that do not match its records')
+  return { baseTimestamp, offsetDeltas, flat, count: flat.length >> 2, runs }
 }
 
 /**

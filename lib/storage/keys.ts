@@ -8,6 +8,8 @@ export const SPACE_PARTITION_STATE = 0x03
 export const SPACE_GROUP_OFFSETS = 0x04
 export const SPACE_PRODUCER_STATE = 0x05
 export const SPACE_TIME_INDEX = 0x06
+export const SPACE_TRANSACTIONS = 0x07
+export const SPACE_ABORTED_TXNS = 0x08
 
 const TWO_32 = 0x1_0000_0000
 
@@ -95,6 +97,56 @@ export function parseTimeIndexKey(key: Uint8Array): { maxTimestamp: number; last
 export function partitionTimeIndexRange(topicId: number, partition: number): { gte: Buffer; lt: Buffer } {
   const p = topicPartitionPrefix(SPACE_TIME_INDEX, topicId, partition)
   return { gte: p, lt: prefixEnd(p) }
+}
+
+/** A producer's state on one partition: 0x05 · producerId u64 · topicId · partition. */
+export function producerStateKey(producerId: number, topicId: number, partition: number): Buffer {
+  const buf = Buffer.allocUnsafe(17)
+  buf[0] = SPACE_PRODUCER_STATE
+  writeU64(buf, producerId, 1)
+  buf.writeUInt32BE(topicId, 9)
+  buf.writeUInt32BE(partition, 13)
+  return buf
+}
+
+/** Decodes a producer-state key. */
+export function parseProducerStateKey(key: Uint8Array): { producerId: number; topicId: number; partition: number } {
+  const b = key as Buffer
+  return { producerId: readU64(key, 1), topicId: b.readUInt32BE(9), partition: b.readUInt32BE(13) }
+}
+
+/** Every producer-state key of one producer: [gte, lt). */
+export function producerStateRange(producerId: number): { gte: Buffer; lt: Buffer } {
+  const p = Buffer.allocUnsafe(9)
+  p[0] = SPACE_PRODUCER_STATE
+  writeU64(p, producerId, 1)
+  return { gte: p, lt: prefixEnd(p) }
+}
+
+/** A transactional id's state: 0x07 · transactionalId (UTF-8). */
+export function transactionKey(transactionalId: string): Buffer {
+  return Buffer.concat([Buffer.of(SPACE_TRANSACTIONS), Buffer.from(transactionalId, 'utf8')])
+}
+
+/** The transactional id held in a transaction key. */
+export function transactionalIdOf(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset + 1, key.byteLength - 1).toString('utf8')
+}
+
+/** An aborted transaction of one partition (Kafka's transaction index): 0x08 · topicId · partition · marker offset u64. */
+export function abortedTxnKey(topicId: number, partition: number, markerOffset: number): Buffer {
+  const buf = Buffer.allocUnsafe(17)
+  buf[0] = SPACE_ABORTED_TXNS
+  buf.writeUInt32BE(topicId, 1)
+  buf.writeUInt32BE(partition, 5)
+  writeU64(buf, markerOffset, 9)
+  return buf
+}
+
+/** Decodes an aborted-transaction key. */
+export function parseAbortedTxnKey(key: Uint8Array): { topicId: number; partition: number; markerOffset: number } {
+  const b = key as Buffer
+  return { topicId: b.readUInt32BE(1), partition: b.readUInt32BE(5), markerOffset: readU64(key, 9) }
 }
 
 function groupPrefix(groupId: string): Buffer {

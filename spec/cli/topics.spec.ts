@@ -107,7 +107,7 @@ describe('kafkette inspect', () => {
     expect(report.topics[0]!.partitions.reduce((s, p) => s + p.highWatermark, 0)).toBe(3)
     expect(report.groups).toEqual([{ groupId: 'billing', state: 'Empty', members: 0, topics: ['orders'], lag: 2 }])
     const text = await ok(['--dir', dir, 'inspect'])
-    expect(text).toMatch(/^directory +.+\nformat +2\non disk +[\d.]+ (B|KiB|MiB)\ntopics +1\ngroups +1\n\nTOPIC +PARTITION +LOG START +HIGH WATERMARK +MESSAGES +SIZE\norders +0 .*\norders +1 .*\n\nGROUP +STATE +MEMBERS +TOPICS +LAG\nbilling +Empty +0 +orders +2\n$/)
+    expect(text).toMatch(/^directory +.+\nformat +\d+\non disk +[\d.]+ (B|KiB|MiB)\ntopics +1\ngroups +1\n\nTOPIC +PARTITION +LOG START +HIGH WATERMARK +MESSAGES +SIZE\norders +0 .*\norders +1 .*\n\nGROUP +STATE +MEMBERS +TOPICS +LAG\nbilling +Empty +0 +orders +2\n$/)
   })
 
   it('--verify reports a sound log with exit status 0, and a damaged batch with status 3 and its offsets', async () => {

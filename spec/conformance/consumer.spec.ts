@@ -198,7 +198,7 @@ describe.each(stores)('consumer on $name', (store) => {
     const c = log.consumer({ fromBeginning: true })
     c.assign([{ topic: 't', partition: 0 }])
     await c.poll({ maxRecords: 2, timeoutMs: 0 })
-    expect(c.lag()).toEqual([{ topic: 't', partition: 0, offset: 2, highWatermark: 5, lag: 3 }])
+    expect(c.lag()).toEqual([{ topic: 't', partition: 0, offset: 2, highWatermark: 5, lastStableOffset: 5, lag: 3 }])
     await log.close()
   })
 

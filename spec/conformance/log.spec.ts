@@ -24,7 +24,7 @@ describe.each(stores)('log on $name', (store) => {
     expect(await log.listTopics()).toEqual(['a', 'b'])
     const d = await log.describeTopic('b')
     expect(d.name).toBe('b')
-    expect(d.partitions).toEqual([0, 1, 2].map((partition) => ({ partition, logStartOffset: 0, highWatermark: 0, sizeBytes: 0 })))
+    expect(d.partitions).toEqual([0, 1, 2].map((partition) => ({ partition, logStartOffset: 0, highWatermark: 0, lastStableOffset: 0, sizeBytes: 0 })))
     expect(d.config.cleanupPolicy).toBe('delete')
     await log.deleteTopic('b')
     expect(await log.listTopics()).toEqual(['a'])

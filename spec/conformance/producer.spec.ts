@@ -85,10 +85,4 @@ describe.each(stores)('producer on $name', (store) => {
     expect((await sent)[0]!.offset).toBe(0)
     await log.close()
   })
-
-  it('refuses idempotent: true as not provided yet', async () => {
-    const log = await store.makeLog()
-    expect(() => log.producer({ idempotent: true })).toThrow(/NOT_IMPLEMENTED/)
-    await log.close()
-  })
 })

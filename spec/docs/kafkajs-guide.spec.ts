@@ -8,6 +8,6 @@ const doc = readFileSync(new URL('docs/kafkajs.md', root), 'utf8')
 
 it('quotes every example file exactly', () => {
   const blocks = [...doc.matchAll(/<!-- example:(\S+) -->\n```\w*\n([\s\S]*?)```/g)]
-  expect(blocks.length).toBe(4)
+  expect(blocks.length).toBe(5)
   for (const [, file, body] of blocks) expect(body!.trim()).toBe(readFileSync(new URL(file!, root), 'utf8').trim())
 })

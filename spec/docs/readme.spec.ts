@@ -136,3 +136,14 @@ describe('the service example', () => {
     expect(second.out).not.toContain('processed ')
   })
 })
+
+describe('the exactly-once example', () => {
+  it('pays each update once, and a second run pays nothing more', async () => {
+    const dir = tempDir()
+    const first = await runFixture('../../examples/exactly-once.mjs', [dir])
+    expect(first).toContain('payments: employee_id_123=5200, employee_id_456=4100, employee_id_789=6100')
+    const second = await runFixture('../../examples/exactly-once.mjs', [dir])
+    expect(second).not.toContain('in one transaction')
+    expect(second).toContain('payments: employee_id_123=5200, employee_id_456=4100, employee_id_789=6100')
+  })
+})

@@ -34,7 +34,7 @@ describe('KafkaJS facade', () => {
     const batch = await producer.sendBatch({ topicMessages: [{ topic: 'orders', messages: [{ value: 'x', partition: 2 }] }, { topic: 'auto', messages: [{ value: 'y' }] }] })
     expect(batch.map((m) => [m.topicName, m.partition])).toEqual([['orders', 2], ['auto', 0]])
     await expect(producer.send({ topic: 'orders', messages: [{ key: 'a' } as never] })).rejects.toBeInstanceOf(KafkaJSNonRetriableError)
-    await expect(producer.transaction()).rejects.toBeInstanceOf(KafkaJSNotImplemented)
+    await expect(producer.transaction()).rejects.toThrow('Must provide transactional id for transactional producer')
   })
 
   it('consumes through a group with Buffer values, string offsets, events and commits', async () => {

@@ -11,8 +11,11 @@
 //
 // Versions 0–2 are listed only because librdkafka 2.0.2 compresses only when Produce v0 is
 // in range; their message sets (magic 0/1) are refused with UNSUPPORTED_FOR_MESSAGE_FORMAT,
-// as librdkafka's mock cluster does. Transactional batches are refused (no transactions on
-// the wire yet); idempotent producers cannot start (InitProducerId is not offered).
+// as librdkafka's mock cluster does. A batch of an idempotent producer (a producer id from
+// InitProducerId) goes to the log with its producer id, epoch and base sequence: a retry
+// of one the log has is answered with its first offset and not written again, a gap is
+// OUT_OF_ORDER_SEQUENCE_NUMBER. Transactional batches are refused (no transactions on the
+// wire yet).
 import type { Message } from '../../index.js'
 import { kafkaErrorCode, KAFKA } from '../errors.js'
 import { decodeBatches, InvalidBatch, toHeaders } from '../records.js'
@@ -54,7 +57,10 @@ async function produceOne(ctx: RequestContext, topic: string, p: PartitionData):
       }
     }
     if (messages.length === 0) return fail(KAFKA.CORRUPT_MESSAGE)
-    const meta = await ctx.producer.send(topic, messages)
+    const b = batches[0]!
+    const meta = b.producerId >= 0
+      ? await ctx.producer.sendSequenced(topic, p.index, messages, { producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence, transactional: false })
+      : await ctx.producer.send(topic, messages)
     return { index: p.index, errorCode: KAFKA.NONE, baseOffset: meta[0]!.offset, logStartOffset: log.requirePartition(topic, p.index).logStartOffset }
   } catch (err) {
     if (err instanceof InvalidBatch) return fail(err.errorCode)

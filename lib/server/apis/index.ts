@@ -18,6 +18,7 @@ import { apiVersions, setApiTable } from './18-api-versions.js'
 import { createTopics } from './19-create-topics.js'
 import { deleteTopics } from './20-delete-topics.js'
 import { deleteRecords } from './21-delete-records.js'
+import { initProducerId } from './22-init-producer-id.js'
 import { createPartitions } from './37-create-partitions.js'
 import { deleteGroups } from './42-delete-groups.js'
 
@@ -41,6 +42,7 @@ export const APIS: readonly Api[] = [
   createTopics,
   deleteTopics,
   deleteRecords,
+  initProducerId,
   createPartitions,
   deleteGroups,
 ]
