@@ -40,7 +40,7 @@ export { KafketteError, isRetriable, isKafketteError, ERROR_CODES } from './erro
 export type { ErrorCode, ErrorContext } from './errors.js'
 export { SystemClock, ManualClock } from './util/clock.js'
 export type { Clock, TimerHandle } from './util/clock.js'
-export { DEFAULT_TOPIC_CONFIG } from './log/topic-config.js'
+export { DEFAULT_TOPIC_CONFIG, KAFKA_TOPIC_CONFIG_NAMES, IGNORED_KAFKA_TOPIC_CONFIGS, topicConfigFromKafka, kafkaTopicConfigName } from './log/topic-config.js'
 export type { TopicConfig, CleanupPolicy, TimestampType } from './log/topic-config.js'
 export type {
   Offset,

@@ -1,6 +1,6 @@
 // What every command gets (output, log directory, signals), and flag values turned into what
 // the API takes: a bad one is a USAGE error naming the flag, before any log is opened.
-import { DEFAULT_TOPIC_CONFIG, type TopicConfig } from '../index.js'
+import { DEFAULT_TOPIC_CONFIG, KAFKA_TOPIC_CONFIG_NAMES } from '../index.js'
 import { usage } from './errors.js'
 import type { Output } from './output.js'
 
@@ -39,22 +39,6 @@ export function parseTime(flag: string, text: string): number {
   return ms
 }
 
-/** Kafka's names of the topic config keys kafkette has, and the API's (camelCase) names they stand for. */
-export const KAFKA_CONFIG_NAMES: Readonly<Record<string, keyof TopicConfig>> = {
-  'retention.ms': 'retentionMs',
-  'retention.bytes': 'retentionBytes',
-  'cleanup.policy': 'cleanupPolicy',
-  'delete.retention.ms': 'deleteRetentionMs',
-  'min.compaction.lag.ms': 'minCompactionLagMs',
-  'message.timestamp.type': 'messageTimestampType',
-  'max.message.bytes': 'maxMessageBytes',
-}
-
-/** The Kafka name of an API config key (`retentionMs` → `retention.ms`). */
-export function kafkaConfigName(key: string): string {
-  return Object.entries(KAFKA_CONFIG_NAMES).find(([, api]) => api === key)?.[0] ?? key
-}
-
 /**
  * `--config key=value` pairs as a topic config: keys by Kafka's name or the API's, numbers
  * for the numeric keys. The values are checked by the log (INVALID_CONFIG names what was wrong).
@@ -63,7 +47,7 @@ export function parseConfig(pairs: readonly string[]): Record<string, string | n
   const config: Record<string, string | number> = {}
   for (const pair of pairs) {
     const [name, text] = parseKeyValue('--config', pair)
-    const key = KAFKA_CONFIG_NAMES[name] ?? name
+    const key = KAFKA_TOPIC_CONFIG_NAMES[name] ?? name
     const numeric = typeof (DEFAULT_TOPIC_CONFIG as unknown as Record<string, unknown>)[key] === 'number'
     config[key] = numeric && /^-?\d+$/.test(text) ? Number(text) : text
   }

@@ -1,6 +1,6 @@
 // `kafkette topics`: list, create, describe, alter and delete topics.
-import type { TopicDescription, TopicConfig } from '../index.js'
-import { kafkaConfigName, parseConfig, type Context } from './args.js'
+import { kafkaTopicConfigName, type TopicConfig, type TopicDescription } from '../index.js'
+import { parseConfig, type Context } from './args.js'
 import { usage } from './errors.js'
 import { withLog } from './open.js'
 import { colourOn, humanBytes, humanCount, printJson, printLines, styles, table } from './output.js'
@@ -51,7 +51,7 @@ export async function createTopic(ctx: Context, name: string, options: { partiti
 }
 
 function configLines(config: object): string[][] {
-  return Object.entries(config).map(([k, v]) => [kafkaConfigName(k), String(v)])
+  return Object.entries(config).map(([k, v]) => [kafkaTopicConfigName(k), String(v)])
 }
 
 /** `topics describe NAME`: its config and, per partition, log start, high watermark, messages and size. */
@@ -79,7 +79,7 @@ export async function alterTopic(ctx: Context, name: string, options: { config?:
   const changes = parseConfig(options.config)
   const config = await withLog(ctx, (log) => log.alterTopicConfig(name, changes as Partial<TopicConfig>))
   if (ctx.output.json) return printJson(ctx.output.out, { name, config })
-  printLines(ctx.output.out, [`altered topic ${name}: ${Object.keys(changes).map((k) => `${kafkaConfigName(k)}=${String((config as unknown as Record<string, unknown>)[k])}`).join(', ')}`])
+  printLines(ctx.output.out, [`altered topic ${name}: ${Object.keys(changes).map((k) => `${kafkaTopicConfigName(k)}=${String((config as unknown as Record<string, unknown>)[k])}`).join(', ')}`])
 }
 
 /** `topics delete NAME`: the topic and its records. */

@@ -7,6 +7,7 @@ import {
   openLog,
   KafketteError,
   murmur2Partition,
+  topicConfigFromKafka,
   type ConsumedMessage,
   type Consumer as NativeConsumer,
   type Producer as NativeProducer,
@@ -854,57 +855,13 @@ function toGroupDescription(g: Awaited<ReturnType<Log['describeGroup']>>): Group
 
 // ── admin ────────────────────────────────────────────────────────────────────
 
-const CONFIG_NAMES: Record<string, keyof TopicConfig> = {
-  'retention.ms': 'retentionMs',
-  'retention.bytes': 'retentionBytes',
-  'cleanup.policy': 'cleanupPolicy',
-  'delete.retention.ms': 'deleteRetentionMs',
-  'min.compaction.lag.ms': 'minCompactionLagMs',
-  'message.timestamp.type': 'messageTimestampType',
-  'max.message.bytes': 'maxMessageBytes',
-}
-
-/**
- * Topic configs a Kafka broker accepts that mean nothing to a log in one process (segments,
- * replication, flushing, message format, tiered storage): accepted and ignored, as a
- * single broker would take them without changing what a client sees.
- */
-const IGNORED_CONFIGS = new Set([
-  'compression.type',
-  'file.delete.delay.ms',
-  'flush.messages',
-  'flush.ms',
-  'follower.replication.throttled.replicas',
-  'index.interval.bytes',
-  'leader.replication.throttled.replicas',
-  'local.retention.bytes',
-  'local.retention.ms',
-  'max.compaction.lag.ms',
-  'message.downconversion.enable',
-  'message.format.version',
-  'message.timestamp.after.max.ms',
-  'message.timestamp.before.max.ms',
-  'message.timestamp.difference.max.ms',
-  'min.cleanable.dirty.ratio',
-  'min.insync.replicas',
-  'preallocate',
-  'remote.storage.enable',
-  'segment.bytes',
-  'segment.index.bytes',
-  'segment.jitter.ms',
-  'segment.ms',
-  'unclean.leader.election.enable',
-])
-
+/** configEntries by Kafka's names as a topic config change (KafkaJS's admin takes them as a broker does). */
 function topicConfig(entries: Array<{ name: string; value: string }> = []): Partial<TopicConfig> {
-  const config: Record<string, unknown> = {}
-  for (const { name, value } of entries) {
-    if (IGNORED_CONFIGS.has(name)) continue
-    const key = CONFIG_NAMES[name]
-    if (!key) throw new KafkaJSProtocolError({ message: `Unknown topic config ${name}`, type: 'INVALID_CONFIG', code: 40, retriable: false })
-    config[key] = key === 'cleanupPolicy' || key === 'messageTimestampType' ? value : Number(value)
+  try {
+    return topicConfigFromKafka(entries)
+  } catch (err) {
+    throw new KafkaJSProtocolError({ message: (err as Error).message, type: 'INVALID_CONFIG', code: 40, retriable: false })
   }
-  return config as Partial<TopicConfig>
 }
 
 /** KafkaJS's admin client. */

@@ -40,6 +40,81 @@ export const DEFAULT_TOPIC_CONFIG: Readonly<TopicConfig> = Object.freeze({
   maxMessageBytes: -1,
 })
 
+/** Kafka's names of the topic configs kafkette keeps (`retention.ms`…), and the TopicConfig key each stands for. */
+export const KAFKA_TOPIC_CONFIG_NAMES: Readonly<Record<string, keyof TopicConfig>> = Object.freeze({
+  'retention.ms': 'retentionMs',
+  'retention.bytes': 'retentionBytes',
+  'cleanup.policy': 'cleanupPolicy',
+  'delete.retention.ms': 'deleteRetentionMs',
+  'min.compaction.lag.ms': 'minCompactionLagMs',
+  'message.timestamp.type': 'messageTimestampType',
+  'max.message.bytes': 'maxMessageBytes',
+})
+
+/**
+ * Topic configs a Kafka broker accepts that mean nothing to a log in one process (segments,
+ * replication, flushing, message format, tiered storage): accepted and ignored, as a single
+ * broker takes them without changing what a client sees.
+ */
+export const IGNORED_KAFKA_TOPIC_CONFIGS: ReadonlySet<string> = new Set([
+  'compression.type',
+  'file.delete.delay.ms',
+  'flush.messages',
+  'flush.ms',
+  'follower.replication.throttled.replicas',
+  'index.interval.bytes',
+  'leader.replication.throttled.replicas',
+  'local.retention.bytes',
+  'local.retention.ms',
+  'max.compaction.lag.ms',
+  'message.downconversion.enable',
+  'message.format.version',
+  'message.timestamp.after.max.ms',
+  'message.timestamp.before.max.ms',
+  'message.timestamp.difference.max.ms',
+  'min.cleanable.dirty.ratio',
+  'min.insync.replicas',
+  'preallocate',
+  'remote.storage.enable',
+  'segment.bytes',
+  'segment.index.bytes',
+  'segment.jitter.ms',
+  'segment.ms',
+  'unclean.leader.election.enable',
+])
+
+/**
+ * Topic config entries by Kafka's names, with string values as Kafka's admin APIs carry them
+ * (`[{ name: 'retention.ms', value: '60000' }]`), as a TopicConfig change for createTopic or
+ * alterTopicConfig. The configs in IGNORED_KAFKA_TOPIC_CONFIGS and null values are dropped;
+ * `cleanup.policy` may list its policies in either order. An unknown name or a numeric
+ * config that is not an integer is INVALID_CONFIG naming it; other values are checked where
+ * the change is applied.
+ */
+export function topicConfigFromKafka(entries: Iterable<{ name: string; value: string | null }>): Partial<TopicConfig> {
+  const config: Record<string, unknown> = {}
+  for (const { name, value } of entries) {
+    if (value === null || IGNORED_KAFKA_TOPIC_CONFIGS.has(name)) continue
+    const key = KAFKA_TOPIC_CONFIG_NAMES[name]
+    if (!key) {
+      const near = closest(name, Object.keys(KAFKA_TOPIC_CONFIG_NAMES))
+      throw new KafketteError('INVALID_CONFIG', `unknown topic config ${name}${near ? ` (did you mean ${near}?)` : ''}`, {})
+    }
+    if (typeof DEFAULT_TOPIC_CONFIG[key] === 'number') {
+      if (!/^-?\d+$/.test(value)) throw new KafketteError('INVALID_CONFIG', `topic config ${name} must be an integer, got ${JSON.stringify(value)}`, {})
+      config[key] = Number(value)
+    } else {
+      config[key] = key === 'cleanupPolicy' ? value.split(',').map((s) => s.trim()).sort().join(',') : value
+    }
+  }
+  return config as Partial<TopicConfig>
+}
+
+/** The Kafka name of a TopicConfig key (`retentionMs` → `retention.ms`); a key Kafka has no name for, as it is. */
+export function kafkaTopicConfigName(key: string): string {
+  return Object.entries(KAFKA_TOPIC_CONFIG_NAMES).find(([, k]) => k === key)?.[0] ?? key
+}
+
 const POLICIES: readonly string[] = ['delete', 'compact', 'compact,delete']
 const TIMESTAMP_TYPES: readonly string[] = ['CreateTime', 'LogAppendTime']
 

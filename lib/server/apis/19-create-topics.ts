@@ -1,6 +1,7 @@
 // CreateTopics (key 19), versions 0–4: creates topics with a partition count and Kafka's
 // config names (cleanup.policy, retention.ms, retention.bytes, delete.retention.ms,
-// min.compaction.lag.ms, message.timestamp.type, max.message.bytes). One broker: a
+// min.compaction.lag.ms, message.timestamp.type, max.message.bytes; those a single broker
+// takes without effect, such as min.insync.replicas, are accepted and ignored). One broker: a
 // replication factor above 1 is INVALID_REPLICATION_FACTOR, as Kafka answers.
 //
 // | version | request | response |
@@ -8,7 +9,7 @@
 // | 0 | topics[name, num_partitions, replication_factor, assignments[], configs[name, value]], timeout_ms | topics[name, error] |
 // | 1 | + validate_only | + topic error_message |
 // | 2–4 | | + throttle_time_ms (first) |
-import type { TopicConfig } from '../../index.js'
+import { topicConfigFromKafka, type TopicConfig } from '../../index.js'
 import { kafkaErrorCode, KAFKA } from '../errors.js'
 import { defineApi } from './api.js'
 
@@ -25,28 +26,13 @@ interface Req {
 }
 type Res = Array<{ name: string; errorCode: number; message: string | null }>
 
-const NUMBER_CONFIGS: Record<string, keyof TopicConfig> = {
-  'retention.ms': 'retentionMs',
-  'retention.bytes': 'retentionBytes',
-  'delete.retention.ms': 'deleteRetentionMs',
-  'min.compaction.lag.ms': 'minCompactionLagMs',
-  'max.message.bytes': 'maxMessageBytes',
-}
-
-/** Kafka's topic config names and string values as kafkette's TopicConfig; an unknown name is INVALID_CONFIG. */
+/** Kafka's topic config names and string values as kafkette's TopicConfig, or what is wrong with them (INVALID_CONFIG). */
 export function topicConfigOf(configs: ReadonlyArray<{ name: string; value: string | null }>): Partial<TopicConfig> | string {
-  const out: Record<string, unknown> = {}
-  for (const { name, value } of configs) {
-    if (value === null) continue
-    const numeric = NUMBER_CONFIGS[name]
-    if (numeric) {
-      if (!/^-?\d+$/.test(value)) return `${name} must be an integer, got ${value}`
-      out[numeric] = Number(value)
-    } else if (name === 'cleanup.policy') out.cleanupPolicy = value.split(',').map((s) => s.trim()).sort().join(',')
-    else if (name === 'message.timestamp.type') out.messageTimestampType = value
-    else return `unsupported topic config ${name}`
+  try {
+    return topicConfigFromKafka(configs)
+  } catch (err) {
+    return (err as Error).message
   }
-  return out as Partial<TopicConfig>
 }
 
 /** The CreateTopics API (key 19): versions, decoder, handler and encoder. */
