@@ -8,6 +8,7 @@ const BUILT = [
   'spec/cli/**',
   'spec/crash/**',
   'spec/bridge/kill.spec.ts',
+  'spec/bridge/wire.spec.ts',
   'spec/docs/**',
   'spec/conformance/compaction-thread.spec.ts',
   'spec/conformance/storage.spec.ts',

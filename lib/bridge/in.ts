@@ -4,7 +4,7 @@
 // (a kill between the two appends the batch again after the restart).
 import { KafketteError, type Producer } from '../index.js'
 import type { KafkaAdmin, KafkaBatch, KafkaConsumer } from './kafka.js'
-import { classify, describe, type BridgeHost, type BridgeProgress, type Direction } from './shared.js'
+import { classify, describe, refused, type BridgeHost, type BridgeProgress, type Direction } from './shared.js'
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`
 
@@ -64,7 +64,7 @@ export class InDirection implements Direction {
       }
       if (failure instanceof KafketteError && !failure.retriable) return host.fail(failure)
       const verdict = classify(failure)
-      if (verdict.kind !== 'retry') return host.fail(new KafketteError('BRIDGE_CLUSTER_ERROR', `bridge ${host.name}: the cluster refused the bridge: ${describe(failure)}`, { bridge: host.name }, { cause: failure }))
+      if (verdict.kind !== 'retry') return host.fail(refused(host, failure))
       this.attempt++
       const wait = host.backoff(this.attempt)
       await this.disconnect()

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { KafketteError, murmur2Partition, type ConsumedMessage, type Consumer, type TopicPartitionOffset } from '../index.js'
 import { toBuffer } from '../internal.js'
 import type { KafkaAdmin, KafkaOutMessage, KafkaProducer } from './kafka.js'
-import { classify, describe, type BridgeHost, type BridgeProgress, type Direction } from './shared.js'
+import { classify, describe, refused, type BridgeHost, type BridgeProgress, type Direction } from './shared.js'
 
 /** How one local topic maps onto the cluster's topic of the same name. */
 interface TopicPlan {
@@ -128,7 +128,7 @@ export class OutDirection implements Direction {
         if (err instanceof KafketteError && !err.retriable) return host.fail(err)
         const verdict = classify(err)
         if (verdict.kind === 'record') return host.fail(this.poison(err, verdict.type!, pending))
-        if (verdict.kind === 'fatal') return host.fail(new KafketteError('BRIDGE_CLUSTER_ERROR', `bridge ${host.name}: the cluster refused the bridge: ${describe(err)}`, { bridge: host.name }, { cause: err }))
+        if (verdict.kind === 'fatal') return host.fail(refused(host, err))
         attempt++
         const wait = host.backoff(attempt)
         await this.disconnect()
@@ -162,6 +162,12 @@ export class OutDirection implements Direction {
     const admin = kafka.admin()
     this.admin = admin
     await producer.connect()
+    if (options.exactlyOnce) {
+      // The producer id first (InitProducerId, which also fences an earlier producer of this
+      // transactional id): a cluster without transactions is refused before anything is
+      // created on it. An empty transaction ends without a request.
+      await (await producer.transaction()).abort()
+    }
     await admin.connect()
     const wanted = [...this.plans.keys()]
     if (options.exactlyOnce) wanted.push(options.progressTopic)

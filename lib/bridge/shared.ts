@@ -132,6 +132,28 @@ export function classify(err: unknown): { kind: 'record' | 'fatal' | 'retry'; ty
   return { kind: 'fatal' }
 }
 
+/** The Kafka API a client found missing on the cluster (KafkaJS's KafkaJSServerDoesNotSupportApiKey names it), if that is what `err` says. */
+function missingApi(err: unknown): string | undefined {
+  const found = chain(err).find((e) => typeof (e as { apiName?: unknown }).apiName === 'string')
+  return found ? ((found as { apiName: string }).apiName) : undefined
+}
+
+/**
+ * The BRIDGE_CLUSTER_ERROR that stops a bridge the cluster refused. A cluster without an
+ * API the bridge needs is named as such: InitProducerId is what exactlyOnce's transactions
+ * start with, and a cluster without it (kafkette's own wire listener) has no transactions.
+ */
+export function refused(host: Pick<BridgeHost, 'name' | 'options'>, err: unknown): KafketteError {
+  const api = missingApi(err)
+  const why =
+    api === 'InitProducerId' && host.options.exactlyOnce
+      ? 'exactlyOnce needs transactions and the cluster offers none (it has no InitProducerId API; kafkette\'s wire listener has no transactions yet); run the bridge without exactlyOnce (at-least-once) against it'
+      : api !== undefined
+        ? `the cluster does not offer the ${api} API the bridge needs (${describe(err)})`
+        : `the cluster refused the bridge: ${describe(err)}`
+  return new KafketteError('BRIDGE_CLUSTER_ERROR', `bridge ${host.name}: ${why}`, { bridge: host.name, ...(api !== undefined ? { api } : {}) }, { cause: err })
+}
+
 /** The message of an error, for a KafketteError's detail. */
 export function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err)

@@ -1,5 +1,6 @@
-// Specs against a real Kafka endpoint: librdkafka's mock cluster (tools/mock-cluster) and
-// KafkaJS 2.2.4 as the client; reading a cluster topic back to its high watermarks.
+// Specs against a real Kafka endpoint (librdkafka's mock cluster in tools/mock-cluster, or a
+// served log: helpers/served.ts) with KafkaJS 2.2.4 as the client; reading a cluster topic
+// back to its high watermarks.
 import { randomUUID } from 'node:crypto'
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs'
 import type { Bridge, BridgeEvents } from '../../lib/bridge/index.js'
@@ -7,9 +8,9 @@ import { startMockCluster, type MockCluster } from '../../tools/mock-cluster/ind
 
 export { startMockCluster, type MockCluster }
 
-/** A KafkaJS client of `cluster` that gives up on a request quickly, so the bridge's own backoff is what waits. */
-export function kafkaFor(cluster: MockCluster): Kafka {
-  return new Kafka({ clientId: 'spec', brokers: cluster.brokers, logLevel: logLevel.NOTHING, retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 200 }, connectionTimeout: 1000 })
+/** A KafkaJS client of `cluster` (the mock cluster or a served log) that gives up on a request quickly, so the bridge's own backoff is what waits. */
+export function kafkaFor(cluster: { readonly brokers: readonly string[] }): Kafka {
+  return new Kafka({ clientId: 'spec', brokers: [...cluster.brokers], logLevel: logLevel.NOTHING, retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 200 }, connectionTimeout: 1000 })
 }
 
 /** A record read back from the cluster. */
