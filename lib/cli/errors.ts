@@ -3,9 +3,9 @@
 import { isKafketteError, type ErrorCode } from '../index.js'
 
 /** Codes only the command line has (the library's codes are ERROR_CODES). */
-export type CliErrorCode = 'USAGE' | 'LOG_NOT_FOUND' | 'BENCH_NOT_FOUND'
+export type CliErrorCode = 'USAGE' | 'LOG_NOT_FOUND' | 'BENCH_NOT_FOUND' | 'KAFKAJS_NOT_FOUND'
 
-/** A failure of the command line itself: a bad flag or argument, a directory that holds no log. */
+/** A failure of the command line itself: a bad flag or argument, a directory that holds no log, a missing optional package. */
 export class CliError extends Error {
   readonly code: CliErrorCode
   /** What the user can do about it. */

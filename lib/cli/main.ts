@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream'
 import { Command, CommanderError, Option } from 'commander'
 import { parseInteger, type Context, type Signals } from './args.js'
 import { bench } from './bench.js'
+import { DEFAULT_BRIDGE_NAME, runBridge, type BridgeCommandOptions } from './bridge.js'
 import { consume } from './consume.js'
 import { describeError, EXIT, usage } from './errors.js'
 import { deleteGroup, describeGroup, listGroups, resetGroup } from './groups.js'
@@ -36,7 +37,7 @@ function program(io: Io, result: { exitCode: number }): Command {
     return { dir: logDir(opts.dir, io.env), output: { out: io.out, err: io.err, json: opts.json === true, env: io.env } }
   }
   root
-    .description('Inspect, produce to, consume from and serve a kafkette log directory.')
+    .description('Inspect, produce to, consume from, serve and bridge a kafkette log directory.')
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .option('--dir <dir>', 'the log directory (default: $KAFKETTE_DIR, then .kafkette)')
@@ -143,6 +144,16 @@ function program(io: Io, result: { exitCode: number }): Command {
     .action((o: { host: string; port: number; allowRemote?: boolean }, cmd: Command) => serve(context(cmd), o, io.signals))
 
   root
+    .command('bridge')
+    .description('forward the log\'s topics to a Kafka cluster (or, with --in, mirror the cluster\'s into the log) through KafkaJS, until SIGINT/SIGTERM')
+    .requiredOption('--to <host:port>', 'the cluster\'s bootstrap brokers, separated by commas')
+    .requiredOption('--topics <topics>', 'the topics, separated by commas (the same names on both sides)')
+    .option('--in', 'mirror the cluster\'s topics into the log (default: forward the log\'s topics to the cluster)')
+    .option('--name <name>', `the bridge's name: its consumer group, so that a next run resumes (default ${DEFAULT_BRIDGE_NAME})`)
+    .option('--exactly-once', 'out only: forward in cluster transactions, with the progress kept on the cluster')
+    .action((o: BridgeCommandOptions, cmd: Command) => runBridge(context(cmd), o, io.signals))
+
+  root
     .command('bench')
     .description('run the benchmark suite (bench/run.mjs of a kafkette checkout)')
     .option('--quick', 'a first look: the produce and consume suites, with smaller counts and fewer runs')
@@ -179,7 +190,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 /** The command words of `argv` ("topics create "), for the --help hint of a usage error. */
 function commandPath(argv: readonly string[]): string {
   const words: string[] = []
-  const known = new Set(['inspect', 'topics', 'produce', 'consume', 'groups', 'serve', 'bench', 'list', 'create', 'describe', 'alter', 'delete', 'reset'])
+  const known = new Set(['inspect', 'topics', 'produce', 'consume', 'groups', 'serve', 'bridge', 'bench', 'list', 'create', 'describe', 'alter', 'delete', 'reset'])
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (a === '--dir') i++

@@ -26,6 +26,7 @@ const COMMANDS = [
   ['groups', 'reset'],
   ['groups', 'delete'],
   ['serve'],
+  ['bridge'],
   ['bench'],
 ]
 
