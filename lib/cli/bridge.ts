@@ -59,7 +59,9 @@ async function loadKafkaJs(cwd: string): Promise<KafkaJsModule> {
     } catch {
       continue
     }
-    return (await import(pathToFileURL(resolved).href)) as KafkaJsModule
+    const loaded = (await import(pathToFileURL(resolved).href)) as Partial<KafkaJsModule> & { default?: KafkaJsModule }
+    // KafkaJS is CommonJS: its exports are the namespace's names, and all of them its default.
+    return loaded.Kafka !== undefined ? (loaded as KafkaJsModule) : loaded.default!
   }
   throw new CliError('KAFKAJS_NOT_FOUND', 'kafkette bridge reaches the cluster through KafkaJS, which this project does not have', 'install kafkajs to use kafkette bridge (npm install kafkajs@2.2.4)')
 }
