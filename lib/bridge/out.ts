@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { KafketteError, murmur2Partition, type ConsumedMessage, type Consumer, type TopicPartitionOffset } from '../index.js'
 import { toBuffer } from '../internal.js'
 import type { KafkaAdmin, KafkaOutMessage, KafkaProducer } from './kafka.js'
-import { classify, describe, refused, type BridgeHost, type BridgeProgress, type Direction } from './shared.js'
+import { classify, describe, refused, transactionsRefused, type BridgeHost, type BridgeProgress, type Direction } from './shared.js'
 
 /** How one local topic maps onto the cluster's topic of the same name. */
 interface TopicPlan {
@@ -166,7 +166,11 @@ export class OutDirection implements Direction {
       // The producer id first (InitProducerId, which also fences an earlier producer of this
       // transactional id): a cluster without transactions is refused before anything is
       // created on it. An empty transaction ends without a request.
-      await (await producer.transaction()).abort()
+      try {
+        await (await producer.transaction()).abort()
+      } catch (err) {
+        throw transactionsRefused(this.host, err) ?? err
+      }
     }
     await admin.connect()
     const wanted = [...this.plans.keys()]

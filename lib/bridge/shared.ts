@@ -139,19 +139,31 @@ function missingApi(err: unknown): string | undefined {
 }
 
 /**
- * The BRIDGE_CLUSTER_ERROR that stops a bridge the cluster refused. A cluster without an
- * API the bridge needs is named as such: InitProducerId is what exactlyOnce's transactions
- * start with, and a cluster without it (kafkette's own wire listener) has no transactions.
+ * The BRIDGE_CLUSTER_ERROR that stops a bridge the cluster refused; a cluster without an
+ * API the bridge needs is named as such.
  */
-export function refused(host: Pick<BridgeHost, 'name' | 'options'>, err: unknown): KafketteError {
+export function refused(host: Pick<BridgeHost, 'name'>, err: unknown): KafketteError {
   const api = missingApi(err)
-  const why =
-    api === 'InitProducerId' && host.options.exactlyOnce
-      ? 'exactlyOnce needs transactions and the cluster offers none (it has no InitProducerId API; kafkette\'s wire listener has no transactions yet); run the bridge without exactlyOnce (at-least-once) against it'
-      : api !== undefined
-        ? `the cluster does not offer the ${api} API the bridge needs (${describe(err)})`
-        : `the cluster refused the bridge: ${describe(err)}`
+  const why = api !== undefined ? `the cluster does not offer the ${api} API the bridge needs (${describe(err)})` : `the cluster refused the bridge: ${describe(err)}`
   return new KafketteError('BRIDGE_CLUSTER_ERROR', `bridge ${host.name}: ${why}`, { bridge: host.name, ...(api !== undefined ? { api } : {}) }, { cause: err })
+}
+
+/**
+ * exactlyOnce's BRIDGE_CLUSTER_ERROR when the cluster will not start a transactional
+ * producer (InitProducerId with a transactional id) for a reason retrying cannot mend: it
+ * has no transactions (kafkette's own wire listener refuses a transactional id), or no
+ * InitProducerId at all. Undefined for an error the bridge retries (the cluster down).
+ */
+export function transactionsRefused(host: Pick<BridgeHost, 'name'>, err: unknown): KafketteError | undefined {
+  const verdict = classify(err)
+  if (verdict.kind === 'retry') return undefined
+  const reason = missingApi(err) !== undefined ? 'it has no InitProducerId API' : (verdict.type ?? describe(err))
+  return new KafketteError(
+    'BRIDGE_CLUSTER_ERROR',
+    `bridge ${host.name}: exactlyOnce needs transactions and the cluster refused a transactional producer (${reason}); kafkette's wire listener has no transactions yet: bridge to it without exactlyOnce (at-least-once)`,
+    { bridge: host.name, api: 'InitProducerId' },
+    { cause: err },
+  )
 }
 
 /** The message of an error, for a KafketteError's detail. */

@@ -192,7 +192,7 @@ describe('bridge against a served log in another process', () => {
     await stopped
     expect(err).toBeInstanceOf(KafketteError)
     expect(err.code).toBe('BRIDGE_CLUSTER_ERROR')
-    expect(err.message).toMatch(/^BRIDGE_CLUSTER_ERROR: bridge eos: exactlyOnce needs transactions and the cluster offers none \(it has no InitProducerId API/)
+    expect(err.message).toMatch(/^BRIDGE_CLUSTER_ERROR: bridge eos: exactlyOnce needs transactions and the cluster refused a transactional producer \(INVALID_REQUEST\); kafkette's wire listener has no transactions yet/)
     expect(err.context).toMatchObject({ bridge: 'eos', api: 'InitProducerId' })
     // Nothing was forwarded, and the served log holds no topic the bridge might have begun.
     const admin = kafka.admin()

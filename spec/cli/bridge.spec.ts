@@ -140,7 +140,7 @@ describe('kafkette bridge', () => {
     const served = await serveLog()
     const r = await cli(['--dir', dir, 'bridge', '--to', served.brokers[0]!, '--topics', 'orders', '--exactly-once'])
     expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(/^kafkette: BRIDGE_CLUSTER_ERROR: bridge kafkette-bridge: exactlyOnce needs transactions and the cluster offers none \(it has no InitProducerId API[^\n]*\n$/)
+    expect(r.stderr).toMatch(/^kafkette: BRIDGE_CLUSTER_ERROR: bridge kafkette-bridge: exactlyOnce needs transactions and the cluster refused a transactional producer \(INVALID_REQUEST\); kafkette's wire listener has no transactions yet[^\n]*\n$/)
   })
 
   it('refuses a malformed command, and leaves nothing behind', async () => {
