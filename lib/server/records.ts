@@ -231,3 +231,24 @@ export function encodeBatch(w: Writer, messages: readonly ConsumedMessage[]): vo
   w.patchInt32(start + 8, w.length - start - 12)
   w.patchUint32(start + 17, crc32c(w.slice(crcFrom)))
 }
+
+/**
+ * Encodes one control batch holding a commit marker at `offset`. Fetch answers with it where
+ * everything from the offset asked up to its end was left out (transaction markers, and for
+ * read_committed aborted records): clients skip control records and move past the batch, as
+ * they do past Kafka's own markers, instead of asking for the same offset again.
+ */
+export function encodeSkip(w: Writer, offset: number, timestamp: number): void {
+  const start = w.length
+  w.int64(offset).int32(0).int32(0).int8(2).uint32(0)
+  const crcFrom = w.length
+  // Attributes: transactional (bit 4) and control (bit 5); no producer.
+  w.int16(0x30).int32(0).int64(timestamp).int64(timestamp).int64(-1).int16(-1).int32(-1).int32(1)
+  // The control record: key = version 0, type 1 (commit); value = version 0, coordinator epoch 0.
+  const rec = new Writer(32)
+  rec.int8(0).varlong(0).varint(0).varint(4).int16(0).int16(1).varint(6).int16(0).int32(0).varint(0)
+  const body = rec.done()
+  w.varint(body.length).raw(body)
+  w.patchInt32(start + 8, w.length - start - 12)
+  w.patchUint32(start + 17, crc32c(w.slice(crcFrom)))
+}

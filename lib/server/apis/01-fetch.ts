@@ -10,13 +10,19 @@
 // | 9–10 | + partition current_leader_epoch | |
 // | 11 | + rack_id | + partition preferred_read_replica |
 //
+// isolation_level read_committed (1) reads up to the partition's last stable offset, and the
+// log leaves aborted records out before encoding, so aborted_transactions is always empty
+// and batches carry no producer ids (Kafka sends aborted records along with the list, for
+// the client to drop them: what the client shows is the same). Transaction markers are
+// never sent for either level; where all that is left up to the end was left out, the
+// answer is one control batch at the end's last offset, so clients move past it.
 // Fetch sessions are not kept: session_id 0 in every answer, so clients send full fetches.
 // A partition's answer starts at the batch boundary kafkette stored, so it may hold records
 // below the offset asked for; clients skip them, as they do with Kafka.
 import type { ConsumedMessage } from '../../index.js'
 import { kafkaErrorCode, KAFKA } from '../errors.js'
 import { Writer } from '../protocol.js'
-import { encodeBatch } from '../records.js'
+import { encodeBatch, encodeSkip } from '../records.js'
 import { defineApi, type RequestContext } from './api.js'
 
 interface PartitionReq {
@@ -28,12 +34,14 @@ interface Req {
   maxWaitMs: number
   minBytes: number
   maxBytes: number
+  readCommitted: boolean
   topics: Array<{ name: string; partitions: PartitionReq[] }>
 }
 interface PartitionRes {
   index: number
   errorCode: number
   highWatermark: number
+  lastStableOffset: number
   logStartOffset: number
   records: Buffer | null
 }
@@ -47,15 +55,17 @@ function sizeOf(m: ConsumedMessage): number {
   return 16 + keyLen + valueLen
 }
 
-async function readPartition(ctx: RequestContext, name: string, p: PartitionReq, budget: { bytes: number }): Promise<PartitionRes> {
+async function readPartition(ctx: RequestContext, name: string, p: PartitionReq, readCommitted: boolean, budget: { bytes: number }): Promise<PartitionRes> {
   const { log } = ctx
   try {
     const part = log.requirePartition(name, p.index)
-    const base = { index: p.index, errorCode: KAFKA.NONE, highWatermark: part.highWatermark, logStartOffset: part.logStartOffset }
+    const base = { index: p.index, errorCode: KAFKA.NONE, highWatermark: part.highWatermark, lastStableOffset: part.lastStableOffset, logStartOffset: part.logStartOffset }
     if (p.offset < part.logStartOffset || p.offset > part.highWatermark) return { ...base, errorCode: KAFKA.OFFSET_OUT_OF_RANGE, records: null }
-    if (p.offset === part.highWatermark || budget.bytes <= 0) return { ...base, records: Buffer.alloc(0) }
+    // Neither end moves back, so everything the log leaves out below upTo (taken before the read) is left out of what it reads.
+    const upTo = readCommitted ? base.lastStableOffset : base.highWatermark
+    if (p.offset >= upTo || budget.bytes <= 0) return { ...base, records: Buffer.alloc(0) }
     const limit = Math.max(1, Math.min(p.maxBytes, budget.bytes))
-    const read = await log.fetch(part, p.offset, 1, limit)
+    const read = await log.fetch(part, p.offset, 1, limit, readCommitted)
     const messages: ConsumedMessage[] = []
     let bytes = 0
     for (const m of read) {
@@ -64,14 +74,15 @@ async function readPartition(ctx: RequestContext, name: string, p: PartitionReq,
       messages.push(m)
       bytes += sizeOf(m)
     }
-    if (messages.length === 0) return { ...base, records: Buffer.alloc(0) }
     const w = new Writer(bytes + 128)
-    encodeBatch(w, messages)
+    // An empty read below upTo means the log read to upTo and left everything out.
+    if (messages.length === 0) encodeSkip(w, upTo - 1, log.clock.now())
+    else encodeBatch(w, messages)
     const records = Buffer.from(w.done())
     budget.bytes -= records.length
-    return { ...base, highWatermark: part.highWatermark, records }
+    return { ...base, records }
   } catch (err) {
-    return { index: p.index, errorCode: kafkaErrorCode(err), highWatermark: -1, logStartOffset: -1, records: null }
+    return { index: p.index, errorCode: kafkaErrorCode(err), highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null }
   }
 }
 
@@ -87,7 +98,7 @@ async function readAll(ctx: RequestContext, req: Req): Promise<{ res: Res; bytes
       // event loop a turn between them, so a large fetch does not hold the app's process.
       if (!first) await new Promise<void>((resolve) => setImmediate(resolve))
       first = false
-      const r = await readPartition(ctx, t.name, p, budget)
+      const r = await readPartition(ctx, t.name, p, req.readCommitted, budget)
       if (r.errorCode !== KAFKA.NONE) bytes += 1
       bytes += r.records?.length ?? 0
       partitions.push(r)
@@ -133,7 +144,7 @@ export const fetch = defineApi<Req, Res>({
     const maxWaitMs = r.int32()
     const minBytes = r.int32()
     const maxBytes = r.int32()
-    r.int8()
+    const readCommitted = r.int8() === 1
     if (v >= 7) {
       r.int32()
       r.int32()
@@ -150,7 +161,7 @@ export const fetch = defineApi<Req, Res>({
     }))
     if (v >= 7) r.arr((r) => ({ name: r.str(), partitions: r.arr((r) => r.int32()) }))
     if (v >= 11) r.string()
-    return { maxWaitMs, minBytes, maxBytes, topics }
+    return { maxWaitMs, minBytes, maxBytes, readCommitted, topics }
   },
   async handle(ctx, req) {
     const deadline = ctx.log.clock.now() + Math.max(0, req.maxWaitMs)
@@ -170,7 +181,7 @@ export const fetch = defineApi<Req, Res>({
     w.array(res, (w, t) => {
       w.string(t.name)
       w.array(t.partitions, (w, p) => {
-        w.int32(p.index).int16(p.errorCode).int64(p.highWatermark).int64(p.highWatermark)
+        w.int32(p.index).int16(p.errorCode).int64(p.highWatermark).int64(p.lastStableOffset)
         if (v >= 5) w.int64(p.logStartOffset)
         w.int32(-1)
         if (v >= 11) w.int32(-1)

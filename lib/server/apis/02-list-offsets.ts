@@ -1,5 +1,6 @@
 // ListOffsets (key 2), versions 1–3: per partition, the log start offset (timestamp -2),
-// the high watermark (-1; also the last stable offset, as there are no open transactions),
+// the latest offset (-1: the high watermark, or with isolation_level read_committed the last
+// stable offset),
 // or the first offset whose timestamp is at or after the one asked (the log's time index).
 //
 // | version | request | response |
@@ -10,6 +11,7 @@ import { kafkaErrorCode, KAFKA } from '../errors.js'
 import { defineApi } from './api.js'
 
 interface Req {
+  readCommitted: boolean
   topics: Array<{ name: string; partitions: Array<{ index: number; timestamp: number }> }>
 }
 type Res = Array<{ name: string; partitions: Array<{ index: number; errorCode: number; timestamp: number; offset: number }> }>
@@ -25,8 +27,8 @@ export const listOffsets = defineApi<Req, Res>({
   maxVersion: 3,
   decode(r, v) {
     r.int32()
-    if (v >= 2) r.int8()
-    return { topics: r.arr((r) => ({ name: r.str(), partitions: r.arr((r) => ({ index: r.int32(), timestamp: r.int64() })) })) }
+    const readCommitted = v >= 2 && r.int8() === 1
+    return { readCommitted, topics: r.arr((r) => ({ name: r.str(), partitions: r.arr((r) => ({ index: r.int32(), timestamp: r.int64() })) })) }
   },
   async handle(ctx, req) {
     const { log } = ctx
@@ -37,7 +39,7 @@ export const listOffsets = defineApi<Req, Res>({
       for (const p of t.partitions) {
         try {
           const part = log.requirePartition(t.name, p.index)
-          if (p.timestamp === LATEST) partitions.push({ index: p.index, errorCode: KAFKA.NONE, timestamp: -1, offset: part.highWatermark })
+          if (p.timestamp === LATEST) partitions.push({ index: p.index, errorCode: KAFKA.NONE, timestamp: -1, offset: req.readCommitted ? part.lastStableOffset : part.highWatermark })
           else if (p.timestamp === EARLIEST) partitions.push({ index: p.index, errorCode: KAFKA.NONE, timestamp: -1, offset: part.logStartOffset })
           else {
             let found = byTime.get(p.timestamp)

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import type { ConsumedMessage } from '../../../lib/index.js'
 import { crc32c } from '../../../lib/util/crc32c.js'
 import { Writer } from '../../../lib/server/protocol.js'
-import { decodeBatches, encodeBatch, InvalidBatch, toHeaders } from '../../../lib/server/records.js'
+import { decodeBatches, encodeBatch, encodeSkip, InvalidBatch, toHeaders } from '../../../lib/server/records.js'
 
 const require = createRequire(import.meta.url)
 
@@ -71,6 +71,18 @@ describe('record batch v2', () => {
     expect(bytes.readInt32BE(23)).toBe(2)
     expect(bytes.readBigInt64BE(35)).toBe(1000n)
     expect(bytes.readUInt32BE(17)).toBe(crc32c(bytes.subarray(21)))
+  })
+
+  it('encodes a skip as a control batch holding one commit marker at the offset', async () => {
+    const w = new Writer()
+    encodeSkip(w, 41, 5000)
+    const bytes = Buffer.from(w.done())
+    expect(bytes.readBigInt64BE(0)).toBe(41n)
+    expect(bytes.readUInt32BE(17)).toBe(crc32c(bytes.subarray(21)))
+    const [batch] = await decodeBatches(bytes)
+    expect(batch).toMatchObject({ control: true, transactional: true, producerId: -1 })
+    // The control record's key: version 0, type 1 (commit).
+    expect(batch!.records).toEqual([expect.objectContaining({ key: Buffer.from([0, 0, 0, 1]), timestamp: 5000 })])
   })
 
   it('refuses a wrong CRC, a magic below 2 and a length that lies, with Kafka codes', async () => {
