@@ -16,6 +16,50 @@ export interface Signals {
   removeListener(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown
 }
 
+/** How a long-running command hears that it should stop. */
+export interface StopRequest {
+  /** Resolves at the first SIGINT/SIGTERM, or at stop(). */
+  readonly stopped: Promise<void>
+  /** True once a signal came or stop() was called. */
+  readonly stopping: boolean
+  /** Stops as a signal does (a closed pipe, a failed bridge). */
+  stop(): void
+  /** Stops listening for signals. */
+  dispose(): void
+}
+
+/**
+ * Listens for SIGINT and SIGTERM from now on, so one that comes while the log opens still
+ * stops the command cleanly; a second exits at once with status 130 (the user wants out
+ * now) instead of killing the process mid-commit.
+ */
+export function listenForStop(signals: Signals): StopRequest {
+  let wake!: () => void
+  const stopped = new Promise<void>((resolve) => (wake = resolve))
+  const request = {
+    stopped,
+    stopping: false,
+    stop(): void {
+      request.stopping = true
+      wake()
+    },
+    dispose(): void {
+      signals.removeListener('SIGINT', onSignal)
+      signals.removeListener('SIGTERM', onSignal)
+    },
+  }
+  function onSignal(): void {
+    if (request.stopping) process.exit(130)
+    request.stop()
+    // Listen again so a second signal is seen rather than ending the process by default.
+    signals.once('SIGINT', onSignal)
+    signals.once('SIGTERM', onSignal)
+  }
+  signals.once('SIGINT', onSignal)
+  signals.once('SIGTERM', onSignal)
+  return request
+}
+
 /** A whole number ≥ `min` (default 0) typed for `flag`. */
 export function parseInteger(flag: string, text: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const n = /^\d+$/.test(text) ? Number(text) : NaN

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { bridge, type BridgeProgress, type KafkaClient } from '../bridge/index.js'
-import type { Context, Signals } from './args.js'
+import { listenForStop, type Context, type Signals } from './args.js'
 import { CliError, usage } from './errors.js'
 import { withLog } from './open.js'
 import { printJson, printLines } from './output.js'
@@ -79,19 +79,7 @@ export async function runBridge(ctx: Context, options: BridgeCommandOptions, sig
 
   // Signals are heard from the start: one that comes while the log opens still stops cleanly.
   const keepAlive = setInterval(() => undefined, 1 << 30)
-  let stopping = false
-  let wake!: () => void
-  const stopped = new Promise<void>((resolve) => (wake = resolve))
-  const onSignal = (): void => {
-    if (stopping) process.exit(130) // a second Ctrl-C: the user wants out now
-    stopping = true
-    wake()
-    // Listen again so a second signal is seen rather than killing the process mid-step.
-    signals.once('SIGINT', onSignal)
-    signals.once('SIGTERM', onSignal)
-  }
-  signals.once('SIGINT', onSignal)
-  signals.once('SIGTERM', onSignal)
+  const stop = listenForStop(signals)
   try {
     // 'in' creates the local topics (and the log) it mirrors into; 'out' forwards topics that exist.
     await withLog(
@@ -104,7 +92,7 @@ export async function runBridge(ctx: Context, options: BridgeCommandOptions, sig
         let failure: unknown
         b.once('error', (err) => {
           failure = err
-          wake()
+          stop.stop()
         })
         b.on('progress', (e) => {
           if (json) printJson(out, { event: 'progress', ...e })
@@ -118,7 +106,7 @@ export async function runBridge(ctx: Context, options: BridgeCommandOptions, sig
         await b.start()
         if (json) printJson(out, { event: 'started', name, direction, topics, to: brokers, exactlyOnce, dir: ctx.dir })
         else printLines(out, [`bridging ${ctx.dir} ${direction === 'out' ? '→' : '←'} ${brokers.join(',')}: ${topics.join(', ')} (${direction}, ${exactlyOnce ? 'exactly-once' : 'at-least-once'}, name ${name}); Ctrl-C stops`])
-        await stopped
+        await stop.stopped
         await b.stop()
         if (failure !== undefined) throw failure
         const lag = b.lag()
@@ -129,8 +117,7 @@ export async function runBridge(ctx: Context, options: BridgeCommandOptions, sig
     )
   } finally {
     clearInterval(keepAlive)
-    signals.removeListener('SIGINT', onSignal)
-    signals.removeListener('SIGTERM', onSignal)
+    stop.dispose()
   }
 }
 

@@ -1,7 +1,7 @@
 // `kafkette consume TOPIC`: records printed as kcat does (-f, -e) or as JSON lines; with --group,
 // each batch is committed once printed, and SIGINT/SIGTERM stops, commits and leaves the group.
 import { KafketteError, type Consumer, type ConsumedMessage, type Log } from '../index.js'
-import { parseTime, type Context, type Signals } from './args.js'
+import { listenForStop, parseTime, type Context, type Signals } from './args.js'
 import { usage } from './errors.js'
 import { compileFormat, DEFAULT_FORMAT, recordJson } from './format.js'
 import { withLog } from './open.js'
@@ -44,24 +44,10 @@ export async function consume(ctx: Context, topic: string, options: ConsumeOptio
     }
     const group = options.group
     const consumer = group !== undefined ? log.consumer({ groupId: group, fromBeginning: options.fromBeginning ?? false, autoCommit: false }) : log.consumer({ fromBeginning: options.fromBeginning ?? false })
-    let stopping = false
-    let wake!: () => void
-    const stopped = new Promise<null>((resolve) => (wake = () => resolve(null)))
-    const onSignal = (): void => {
-      if (stopping) process.exit(130) // a second Ctrl-C: the user wants out now
-      stopping = true
-      wake()
-      // Listen again so a second signal is seen rather than killing the process mid-commit.
-      signals.once('SIGINT', onSignal)
-      signals.once('SIGTERM', onSignal)
-    }
-    signals.once('SIGINT', onSignal)
-    signals.once('SIGTERM', onSignal)
+    const stop = listenForStop(signals)
+    const stopped = stop.stopped.then(() => null)
     // A closed pipe (`| head`) ends the run as a signal does; the failed write says so too.
-    const onPipeError = (): void => {
-      stopping = true
-      wake()
-    }
+    const onPipeError = (): void => stop.stop()
     out.on('error', onPipeError)
     // The log's timers do not hold the process open (a library must not); this run must.
     const keepAlive = setInterval(() => undefined, 1 << 30)
@@ -81,12 +67,12 @@ export async function consume(ctx: Context, topic: string, options: ConsumeOptio
       // The records on the terminal are progress enough; the bar is for output sent elsewhere.
       if ((options.exit || options.max !== undefined) && !(out as { isTTY?: boolean }).isTTY) progress = new Progress(err, `consuming ${topic}`, total)
       let count = 0
-      while (!stopping) {
+      while (!stop.stopping) {
         if (options.max !== undefined && count >= options.max) break
         if (options.exit && caughtUp(consumer)) break
         const maxRecords = Math.min(500, options.max !== undefined ? options.max - count : 500)
         const polled = consumer.poll({ maxRecords, timeoutMs: options.exit ? 200 : 1000 }).catch((e: unknown) => {
-          if (stopping) return [] as ConsumedMessage[]
+          if (stop.stopping) return [] as ConsumedMessage[]
           throw e
         })
         const records = await Promise.race([polled, stopped])
@@ -104,8 +90,7 @@ export async function consume(ctx: Context, topic: string, options: ConsumeOptio
     } finally {
       progress?.finish()
       clearInterval(keepAlive)
-      signals.removeListener('SIGINT', onSignal)
-      signals.removeListener('SIGTERM', onSignal)
+      stop.dispose()
       out.removeListener('error', onPipeError)
       // Closing leaves the group; every printed batch is already committed.
       await consumer.close()

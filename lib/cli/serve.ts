@@ -1,6 +1,6 @@
 // `kafkette serve`: the log in this directory, behind the Kafka wire listener, until SIGINT
 // or SIGTERM; then the listener and the log close cleanly.
-import type { Context, Signals } from './args.js'
+import { listenForStop, type Context, type Signals } from './args.js'
 import { usage } from './errors.js'
 import { withLog } from './open.js'
 import { printJson, printLines } from './output.js'
@@ -10,10 +10,7 @@ export async function serve(ctx: Context, options: { host: string; port: number;
   // Signals are heard from the start: one that comes while the log opens, or just as the
   // address is printed, still closes everything cleanly.
   const keepAlive = setInterval(() => undefined, 1 << 30)
-  let stop!: () => void
-  const stopped = new Promise<void>((resolve) => (stop = resolve))
-  signals.once('SIGINT', stop)
-  signals.once('SIGTERM', stop)
+  const stop = listenForStop(signals)
   try {
     await withLog(
       ctx,
@@ -28,7 +25,7 @@ export async function serve(ctx: Context, options: { host: string; port: number;
         try {
           if (ctx.output.json) printJson(ctx.output.out, { host: listener.host, port: listener.port, dir: ctx.dir })
           else printLines(ctx.output.out, [`serving ${ctx.dir} on ${listener.host}:${listener.port} (Kafka wire protocol); Ctrl-C stops`])
-          await stopped
+          await stop.stopped
         } finally {
           await listener.close()
         }
@@ -37,7 +34,6 @@ export async function serve(ctx: Context, options: { host: string; port: number;
     )
   } finally {
     clearInterval(keepAlive)
-    signals.removeListener('SIGINT', stop)
-    signals.removeListener('SIGTERM', stop)
+    stop.dispose()
   }
 }
