@@ -24,16 +24,18 @@ export interface StopRequest {
   readonly stopping: boolean
   /** Stops as a signal does (a closed pipe, a failed bridge). */
   stop(): void
-  /** Stops listening for signals. */
+  /** Stops listening for signals and lets the process exit. */
   dispose(): void
 }
 
 /**
  * Listens for SIGINT and SIGTERM from now on, so one that comes while the log opens still
  * stops the command cleanly; a second exits at once with status 130 (the user wants out
- * now) instead of killing the process mid-commit.
+ * now) instead of killing the process mid-commit. Until dispose() it holds the process
+ * open: the log's timers do not (a library must not), and a long-running command must.
  */
 export function listenForStop(signals: Signals): StopRequest {
+  const keepAlive = setInterval(() => undefined, 1 << 30)
   let wake!: () => void
   const stopped = new Promise<void>((resolve) => (wake = resolve))
   const request = {
@@ -44,6 +46,7 @@ export function listenForStop(signals: Signals): StopRequest {
       wake()
     },
     dispose(): void {
+      clearInterval(keepAlive)
       signals.removeListener('SIGINT', onSignal)
       signals.removeListener('SIGTERM', onSignal)
     },

@@ -78,7 +78,6 @@ export async function runBridge(ctx: Context, options: BridgeCommandOptions, sig
   const { out, json } = ctx.output
 
   // Signals are heard from the start: one that comes while the log opens still stops cleanly.
-  const keepAlive = setInterval(() => undefined, 1 << 30)
   const stop = listenForStop(signals)
   try {
     // 'in' creates the local topics (and the log) it mirrors into; 'out' forwards topics that exist.
@@ -116,7 +115,6 @@ export async function runBridge(ctx: Context, options: BridgeCommandOptions, sig
       { create: direction === 'in' },
     )
   } finally {
-    clearInterval(keepAlive)
     stop.dispose()
   }
 }

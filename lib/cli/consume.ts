@@ -49,8 +49,6 @@ export async function consume(ctx: Context, topic: string, options: ConsumeOptio
     // A closed pipe (`| head`) ends the run as a signal does; the failed write says so too.
     const onPipeError = (): void => stop.stop()
     out.on('error', onPipeError)
-    // The log's timers do not hold the process open (a library must not); this run must.
-    const keepAlive = setInterval(() => undefined, 1 << 30)
     let progress: Progress | undefined
     try {
       if (group !== undefined) {
@@ -89,7 +87,6 @@ export async function consume(ctx: Context, topic: string, options: ConsumeOptio
       }
     } finally {
       progress?.finish()
-      clearInterval(keepAlive)
       stop.dispose()
       out.removeListener('error', onPipeError)
       // Closing leaves the group; every printed batch is already committed.

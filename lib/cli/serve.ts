@@ -9,7 +9,6 @@ import { printJson, printLines } from './output.js'
 export async function serve(ctx: Context, options: { host: string; port: number; allowRemote?: boolean }, signals: Signals): Promise<void> {
   // Signals are heard from the start: one that comes while the log opens, or just as the
   // address is printed, still closes everything cleanly.
-  const keepAlive = setInterval(() => undefined, 1 << 30)
   const stop = listenForStop(signals)
   try {
     await withLog(
@@ -33,7 +32,6 @@ export async function serve(ctx: Context, options: { host: string; port: number;
       { create: true, retention: true },
     )
   } finally {
-    clearInterval(keepAlive)
     stop.dispose()
   }
 }
