@@ -6,8 +6,7 @@
 // | 0 | group_id, generation_id, member_id | error |
 // | 1–2 | | throttle_time_ms (first) |
 // | 3 | + group_instance_id | |
-import { kafkaErrorCode, KAFKA } from '../errors.js'
-import { defineApi } from './api.js'
+import { defineApi, memberRequest } from './api.js'
 
 /** The Heartbeat API (key 12): versions, decoder, handler and encoder. */
 export const heartbeat = defineApi<{ groupId: string; generation: number; memberId: string }, number>({
@@ -22,16 +21,7 @@ export const heartbeat = defineApi<{ groupId: string; generation: number; member
     if (v >= 3) r.string()
     return { groupId, generation, memberId }
   },
-  handle(ctx, req) {
-    try {
-      const group = ctx.log.groups().findProtocolGroup(req.groupId)
-      if (!group) return KAFKA.UNKNOWN_MEMBER_ID
-      group.heartbeat(req.memberId, req.generation)
-      return KAFKA.NONE
-    } catch (err) {
-      return kafkaErrorCode(err)
-    }
-  },
+  handle: (ctx, req) => memberRequest(ctx, req.groupId, (group) => group.heartbeat(req.memberId, req.generation)),
   encode(w, errorCode, v) {
     if (v >= 1) w.int32(0)
     w.int16(errorCode)

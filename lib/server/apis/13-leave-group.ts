@@ -4,8 +4,7 @@
 // |---|---|---|
 // | 0 | group_id, member_id | error |
 // | 1 | | throttle_time_ms (first) |
-import { kafkaErrorCode, KAFKA } from '../errors.js'
-import { defineApi } from './api.js'
+import { defineApi, memberRequest } from './api.js'
 
 /** The LeaveGroup API (key 13): versions, decoder, handler and encoder. */
 export const leaveGroup = defineApi<{ groupId: string; memberId: string }, number>({
@@ -14,16 +13,7 @@ export const leaveGroup = defineApi<{ groupId: string; memberId: string }, numbe
   minVersion: 0,
   maxVersion: 1,
   decode: (r) => ({ groupId: r.str(), memberId: r.str() }),
-  handle(ctx, req) {
-    try {
-      const group = ctx.log.groups().findProtocolGroup(req.groupId)
-      if (!group) return KAFKA.UNKNOWN_MEMBER_ID
-      group.leave(req.memberId)
-      return KAFKA.NONE
-    } catch (err) {
-      return kafkaErrorCode(err)
-    }
-  },
+  handle: (ctx, req) => memberRequest(ctx, req.groupId, (group) => group.leave(req.memberId)),
   encode(w, errorCode, v) {
     if (v >= 1) w.int32(0)
     w.int16(errorCode)

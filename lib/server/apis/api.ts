@@ -1,6 +1,7 @@
 // What every API module provides: its key, the versions it answers, and a handler that
 // decodes a request body, does the work and encodes the response body.
 import type { Log, Producer } from '../../index.js'
+import { kafkaErrorCode, KAFKA } from '../errors.js'
 import type { Reader, Writer } from '../protocol.js'
 
 /** What a handler knows about the listener and the connection its request came on. */
@@ -57,5 +58,24 @@ export function defineApi<Req, Res>(spec: {
       spec.encode(w, res, version)
       return true
     },
+  }
+}
+
+/** A group of wire members, as the log's coordinator holds it. */
+type WireGroup = NonNullable<ReturnType<ReturnType<Log['groups']>['findProtocolGroup']>>
+
+/**
+ * The error code of a member's request to its wire group (Heartbeat, LeaveGroup): NONE when
+ * `op` succeeds, UNKNOWN_MEMBER_ID when the group has no wire members, else the Kafka code
+ * of what `op` threw.
+ */
+export function memberRequest(ctx: RequestContext, groupId: string, op: (group: WireGroup) => void): number {
+  try {
+    const group = ctx.log.groups().findProtocolGroup(groupId)
+    if (!group) return KAFKA.UNKNOWN_MEMBER_ID
+    op(group)
+    return KAFKA.NONE
+  } catch (err) {
+    return kafkaErrorCode(err)
   }
 }
